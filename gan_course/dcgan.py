@@ -1,0 +1,119 @@
+"""DCGAN (Radford et al. 2015): strided convolutions, BatchNorm, LeakyReLU, N(0, 0.02) init."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+from keras import layers
+
+from gan_course.config import validate_positive
+
+
+@dataclasses.dataclass(frozen=True)
+class DCGANConfig:
+    latent_dim: int = 64
+    generator_filters: tuple[int, ...] = (128, 64)  # widths before each x2 upsampling
+    discriminator_filters: tuple[int, ...] = (64, 128)  # widths of the stride-2 convolutions
+    batch_size: int = 64
+    epochs: int = 25
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    jit_compile: bool = False  # measured: XLA slows these convolutions down on CPU (benchmarks/)
+
+    def __post_init__(self):
+        validate_positive(self, "latent_dim", "batch_size", "epochs", "learning_rate")
+        if len(self.generator_filters) != 2 or len(self.discriminator_filters) != 2:
+            raise ValueError("DCGAN uses two up/down-sampling stages: give two filter widths each")
+
+
+def _init():
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def build_dcgan_generator(
+    *,
+    latent_dim: int = 64,
+    image_shape: tuple[int, int, int] = (28, 28, 1),
+    filters: tuple[int, ...] = (128, 64),
+) -> keras.Model:
+    """Noise (B, latent_dim) -> images (B, H, W, C) in [-1, 1] (tanh)."""
+    height, width, channels = image_shape
+    if height % 4 or width % 4:
+        raise ValueError(f"image height and width must be multiples of 4, got {image_shape}")
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.Dense(
+        (height // 4) * (width // 4) * filters[0], use_bias=False, kernel_initializer=_init()
+    )(noise)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Reshape((height // 4, width // 4, filters[0]))(x)  # (B, H/4, W/4, f0)
+    for width_out in filters[1:]:
+        x = layers.Conv2DTranspose(
+            width_out, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_init()
+        )(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f1)
+    images = layers.Conv2DTranspose(
+        channels, 4, strides=2, padding="same", activation="tanh", kernel_initializer=_init()
+    )(x)
+    return keras.Model(noise, images, name="dcgan_generator")  # (B, H, W, C)
+
+
+def build_dcgan_discriminator(
+    *,
+    image_shape: tuple[int, int, int] = (28, 28, 1),
+    filters: tuple[int, ...] = (64, 128),
+) -> keras.Model:
+    """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid)."""
+    images = keras.Input(image_shape, name="images")
+    x = images
+    for index, width_out in enumerate(filters):
+        x = layers.Conv2D(width_out, 4, strides=2, padding="same", kernel_initializer=_init())(x)
+        if index > 0:  # DCGAN: no BatchNorm on the discriminator's input layer
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)  # (B, H/4 * W/4 * f1)
+    logits = layers.Dense(1, kernel_initializer=_init())(x)
+    return keras.Model(images, logits, name="dcgan_discriminator")
+
+
+def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+    """Models, optimizers, RNG and compiled step for one DCGAN run (used by the CLI)."""
+    import tensorflow as tf
+
+    from gan_course.gan_steps import make_gan_train_step
+    from gan_course.recipes import TrainingSetup, build_adam, fixed_noise
+
+    generator = build_dcgan_generator(
+        latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
+    )
+    discriminator = build_dcgan_discriminator(
+        image_shape=image_shape, filters=config.discriminator_filters
+    )
+    generator_optimizer = build_adam(
+        config.learning_rate, config.beta_1, variables=generator.trainable_variables
+    )
+    discriminator_optimizer = build_adam(
+        config.learning_rate, config.beta_1, variables=discriminator.trainable_variables
+    )
+    rng = tf.random.Generator.from_seed(seed)
+    step = make_gan_train_step(
+        generator,
+        discriminator,
+        generator_optimizer,
+        discriminator_optimizer,
+        latent_dim=config.latent_dim,
+        rng=rng,
+        jit_compile=config.jit_compile,
+    )
+    return TrainingSetup(
+        models={"generator": generator, "discriminator": discriminator},
+        optimizers={"generator": generator_optimizer, "discriminator": discriminator_optimizer},
+        rng=rng,
+        train_step=step,
+        sample=lambda noise: generator(noise, training=False),
+        fixed_inputs=fixed_noise(64, config.latent_dim, seed + 1),
+        scale="gan",
+        latent_dim=config.latent_dim,
+    )

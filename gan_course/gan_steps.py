@@ -1,0 +1,77 @@
+"""The adversarial train step shared by the vanilla GAN, the DCGAN and the conditional GAN.
+
+One call = `discriminator_steps` discriminator updates, then one generator update
+(Goodfellow et al. 2014, Algorithm 1). Every dependency is an argument; the batch size
+comes from the data, so a last partial batch pairs N real images with N fakes.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from gan_course import losses
+
+
+def make_gan_train_step(
+    generator,
+    discriminator,
+    generator_optimizer,
+    discriminator_optimizer,
+    *,
+    latent_dim: int,
+    rng: tf.random.Generator,
+    generator_loss: str = "nonsaturating",
+    real_label: float = 1.0,
+    discriminator_steps: int = 1,
+    conditional: bool = False,
+    jit_compile: bool = False,
+):
+    """Return `train_step(batch) -> dict of scalar tensors`, compiled with `tf.function`.
+
+    `batch` is images (B, H, W, C) in [-1, 1], or `(images, labels)` when `conditional`;
+    conditional models take `[noise, labels]` and `[images, labels]`. `rng` is a
+    `tf.random.Generator`: its state is checkpointed, so a resumed run draws the same noise.
+    """
+    if discriminator_steps < 1:
+        raise ValueError(f"discriminator_steps must be >= 1, got {discriminator_steps}")
+    if not 0.0 < real_label <= 1.0:
+        raise ValueError(f"real_label must be in (0, 1], got {real_label}")
+    generator_objective = losses.get_generator_loss(generator_loss)
+
+    def generate(noise, labels, training):
+        return generator([noise, labels] if conditional else noise, training=training)
+
+    def discriminate(images, labels, training):
+        return discriminator([images, labels] if conditional else images, training=training)
+
+    def step(batch):
+        real, labels = batch if conditional else (batch, None)
+        batch_size = tf.shape(real)[0]
+        for _ in range(discriminator_steps):  # unrolled at trace time
+            noise = rng.normal((batch_size, latent_dim))  # (B, latent_dim)
+            with tf.GradientTape() as tape:
+                fake = generate(noise, labels, True)
+                real_logits = discriminate(real, labels, True)  # (B, 1)
+                fake_logits = discriminate(fake, labels, True)
+                d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
+            d_gradients = tape.gradient(d_loss, discriminator.trainable_variables)
+            discriminator_optimizer.apply_gradients(
+                zip(d_gradients, discriminator.trainable_variables)
+            )
+        noise = rng.normal((batch_size, latent_dim))
+        with tf.GradientTape() as tape:
+            fake = generate(noise, labels, True)
+            fake_logits_for_g = discriminate(fake, labels, True)
+            g_loss = generator_objective(fake_logits_for_g)
+        g_gradients = tape.gradient(g_loss, generator.trainable_variables)
+        generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),  # mean D(x)
+            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),  # mean D(G(z)) before the G update
+            "d_grad_norm": tf.linalg.global_norm(d_gradients),
+            "g_grad_norm": tf.linalg.global_norm(g_gradients),
+        }
+
+    return tf.function(step, jit_compile=jit_compile)

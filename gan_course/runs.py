@@ -1,0 +1,217 @@
+"""Whole runs from a model name: what the command line calls, usable from Python too.
+
+    train_run("dcgan", out_dir="runs/dcgan", max_minutes=5)
+    sample_run("runs/dcgan", count=100, out_file="samples.npz")
+
+A run folder holds run.json (model, dataset, config), checkpoints/, samples/*.png,
+progress.gif and history.json. Training again into the same folder resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from gan_course.config import with_overrides
+from gan_course.recipes import get_recipe
+
+RUN_FILE = "run.json"
+
+
+def _check_writable(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".write_test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(
+            f"cannot write to output folder {directory} ({error.strerror}); choose another --out"
+        ) from error
+
+
+def _config_from_dict(config_class, values: dict):
+    fields = {field.name for field in dataclasses.fields(config_class)}
+    return config_class(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in fields}
+    )
+
+
+def read_run(directory: str | Path) -> dict:
+    path = Path(directory) / RUN_FILE
+    if not path.exists():
+        raise ValueError(
+            f"{directory} holds no training run (no {RUN_FILE}); train one first with `gan-course train MODEL --out {directory}`"
+        )
+    return json.loads(path.read_text())
+
+
+def _resolve_config(model: str, out_dir: Path, overrides: dict):
+    """The config of a new run, or the saved one when resuming (conflicting overrides raise)."""
+    config_class = get_recipe(model).load_config_class()
+    field_names = {field.name for field in dataclasses.fields(config_class)}
+    unknown = [k for k, v in overrides.items() if v is not None and k not in field_names]
+    if unknown:
+        raise ValueError(f"model {model!r} has no option {unknown[0]!r}")
+    if not (out_dir / RUN_FILE).exists():
+        return with_overrides(config_class(), **overrides), None
+    saved = read_run(out_dir)
+    if saved["model"] != model:
+        raise ValueError(
+            f"{out_dir} holds a {saved['model']!r} run, not {model!r}; choose another --out"
+        )
+    config = _config_from_dict(config_class, saved["config"])
+    for key, value in overrides.items():
+        if value is not None and key != "epochs" and getattr(config, key) != value:
+            raise ValueError(
+                f"{out_dir} holds a run with {key}={getattr(config, key)!r}; to resume, drop that option, "
+                "or choose another --out to start a new run"
+            )
+    return with_overrides(config, epochs=overrides.get("epochs")), saved
+
+
+def train_run(
+    model: str,
+    *,
+    out_dir: str | Path,
+    dataset: str = "mnist_5k",
+    max_minutes: float | None = None,
+    seed: int = 0,
+    deterministic: bool = False,
+    tensorboard: str | Path | None = None,
+    progress: bool = True,
+    **overrides,
+) -> list[dict]:
+    """Train MODEL into `out_dir` (resuming if it holds a run); `overrides` set config fields."""
+    from gan_course.callbacks import SampleGrids, TensorBoard
+    from gan_course.checkpoints import CheckpointKeeper
+    from gan_course.data import load_dataset, make_dataset
+    from gan_course.seeding import set_seed
+    from gan_course.training import fit
+
+    recipe = get_recipe(model)
+    out_dir = Path(out_dir)
+    config, saved = _resolve_config(model, out_dir, overrides)
+    if saved is not None and saved["dataset"] != dataset:
+        raise ValueError(
+            f"{out_dir} holds a run on {saved['dataset']!r}, not {dataset!r}; choose another --out"
+        )
+    images, labels = load_dataset(dataset)
+    _check_writable(out_dir)
+    set_seed(seed, deterministic=deterministic)
+    setup = recipe.build(config, image_shape=images.shape[1:], seed=seed)
+    train_data = make_dataset(
+        images,
+        labels if setup.conditional else None,
+        batch_size=config.batch_size,
+        scale=setup.scale,
+        seed=seed,
+    )
+    record = {
+        "model": model,
+        "dataset": dataset,
+        "seed": seed,
+        "image_shape": list(images.shape[1:]),
+        "config": dataclasses.asdict(config),
+    }
+    (out_dir / RUN_FILE).write_text(json.dumps(record, indent=1))
+    keeper = CheckpointKeeper(out_dir / "checkpoints", **setup.trackables())
+    callbacks = [
+        SampleGrids(
+            setup.sample,
+            setup.fixed_inputs,
+            out_dir / "samples",
+            scale=setup.scale,
+            gif_path=out_dir / "progress.gif",
+        )
+    ]
+    if tensorboard:
+        callbacks.append(
+            TensorBoard(
+                tensorboard,
+                sample_fn=setup.sample,
+                fixed_inputs=setup.fixed_inputs,
+                scale=setup.scale,
+            )
+        )
+    return fit(
+        setup.train_step,
+        train_data,
+        epochs=config.epochs,
+        max_minutes=max_minutes,
+        keeper=keeper,
+        history_path=out_dir / "history.json",
+        callbacks=callbacks,
+        progress=progress,
+    )
+
+
+def load_run(directory: str | Path):
+    """Rebuild a trained run's setup from its folder and restore its latest checkpoint."""
+    from gan_course.checkpoints import CheckpointKeeper
+
+    record = read_run(directory)
+    recipe = get_recipe(record["model"])
+    config = _config_from_dict(recipe.load_config_class(), record["config"])
+    setup = recipe.build(config, image_shape=tuple(record["image_shape"]), seed=record["seed"])
+    keeper = CheckpointKeeper(Path(directory) / "checkpoints", **setup.trackables())
+    if not keeper.restore_latest():
+        raise ValueError(
+            f"{directory} has no checkpoint yet; train first (the run may have been stopped before epoch 1 ended)"
+        )
+    return record, setup
+
+
+def sample_run(
+    from_dir: str | Path,
+    *,
+    count: int,
+    out_file: str | Path,
+    label: int | None = None,
+    seed: int = 0,
+    batch_size: int = 256,
+    progress: bool = True,
+) -> dict:
+    """Draw `count` samples from a trained run and save them as uint8 `x` (and `y`) in an .npz."""
+    from tqdm.auto import tqdm
+
+    from gan_course.data import to_uint8
+
+    if not isinstance(count, int) or count <= 0:
+        raise ValueError(f"--n must be a positive integer, got {count!r}")
+    if label is not None and not (isinstance(label, int) and 0 <= label <= 9):
+        raise ValueError(f"--label must be a digit 0-9, got {label!r}")
+    record, setup = load_run(from_dir)
+    if not setup.generative:
+        raise ValueError(
+            f"{record['model']!r} is not a generative model; sample from 'vae' or a GAN instead"
+        )
+    if label is not None and not setup.conditional:
+        raise ValueError(f"{record['model']!r} is not conditional; --label works with 'cgan' only")
+    generator = np.random.default_rng(seed)
+    noise = generator.standard_normal((count, setup.latent_dim)).astype("float32")
+    labels = (
+        np.full(count, label, np.int32)
+        if label is not None
+        else np.arange(count, dtype=np.int32) % 10
+    )
+    chunks = []
+    for start in tqdm(
+        range(0, count, batch_size), disable=not progress, unit="batch", desc="sampling"
+    ):
+        stop = start + batch_size
+        inputs = (noise[start:stop], labels[start:stop]) if setup.conditional else noise[start:stop]
+        chunks.append(to_uint8(np.asarray(setup.sample(inputs)), setup.scale))
+    images = np.concatenate(chunks)
+    if images.shape[-1] == 1:
+        images = images[..., 0]  # (N, 28, 28) for MNIST-like data
+    arrays = {"x": images}
+    if setup.conditional:
+        arrays["y"] = labels
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_file, **arrays)
+    return arrays

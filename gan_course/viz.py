@@ -1,0 +1,137 @@
+"""Image grids, loss curves, GIFs and latent interpolation. No global style is set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from gan_course.data import to_uint8
+
+
+def image_grid(
+    images, *, columns: int | None = None, scale: str = "gan", padding: int = 2
+) -> np.ndarray:
+    """Tile (N, H, W, C) images into one uint8 array (rows*H, columns*W, C); C is 1 or 3."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"images must be (N, H, W, 1|3), got shape {images.shape}")
+    if images.dtype != np.uint8:
+        images = to_uint8(images, scale)
+    count, height, width, channels = images.shape
+    columns = columns or int(np.ceil(np.sqrt(count)))
+    rows = int(np.ceil(count / columns))
+    grid = np.full(
+        (rows * (height + padding) + padding, columns * (width + padding) + padding, channels),
+        255,
+        dtype=np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = padding + row * (height + padding), padding + column * (width + padding)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def save_image_grid(
+    path: str | Path, images, *, columns: int | None = None, scale: str = "gan", upscale: int = 2
+) -> Path:
+    """Write a grid as PNG; `upscale` repeats pixels so 28x28 digits stay readable."""
+    import imageio.v3 as iio
+
+    grid = image_grid(images, columns=columns, scale=scale)
+    grid = np.repeat(np.repeat(grid, upscale, axis=0), upscale, axis=1)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    iio.imwrite(path, grid[..., 0] if grid.shape[-1] == 1 else grid)
+    return path
+
+
+def make_gif(
+    frame_paths: Sequence[str | Path], path: str | Path, *, seconds_per_frame: float = 0.3
+) -> Path:
+    """Join PNG frames (e.g. one grid per epoch) into a looping GIF."""
+    import imageio.v2 as imageio
+
+    if not frame_paths:
+        raise ValueError("make_gif needs at least one frame")
+    frames = [imageio.imread(frame) for frame in frame_paths]
+    # Hold the last frame longer so the final result is visible.
+    durations = [seconds_per_frame] * (len(frames) - 1) + [max(1.5, seconds_per_frame)]
+    path = Path(path)
+    imageio.mimsave(path, frames, duration=durations, loop=0)
+    return path
+
+
+def show_images(
+    images,
+    *,
+    columns: int | None = None,
+    scale: str = "gan",
+    title: str | None = None,
+    ax=None,
+    size: float = 4.0,
+):
+    """Draw a grid with matplotlib (for notebooks); returns the axes."""
+    import matplotlib.pyplot as plt
+
+    grid = image_grid(images, columns=columns, scale=scale)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1]))
+    ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=255)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_history(
+    history: Sequence[dict], keys: Sequence[str] | None = None, *, ax=None, title: str | None = None
+):
+    """Plot per-epoch metrics from a history list (as in history.json); returns the axes."""
+    import matplotlib.pyplot as plt
+
+    if not history:
+        raise ValueError("history is empty: train for at least one epoch first")
+    keys = keys or [
+        k for k, v in history[0].items() if isinstance(v, float) and k not in ("seconds",)
+    ]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    epochs = [entry["epoch"] for entry in history]
+    for key in keys:
+        ax.plot(epochs, [entry[key] for entry in history], label=key, marker=".")
+    ax.set_xlabel("epoch")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def interpolate(start, end, steps: int, *, method: str = "slerp") -> np.ndarray:
+    """Points from `start` to `end` (1-D latent vectors), endpoints included: (steps, D).
+
+    `slerp` follows the great circle, which keeps the norm typical of Gaussian samples;
+    `linear` cuts through the low-density centre of the Gaussian.
+    """
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    if start.shape != end.shape or start.ndim != 1:
+        raise ValueError(
+            f"start and end must be 1-D vectors of one shape, got {start.shape}, {end.shape}"
+        )
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2, got {steps}")
+    t = np.linspace(0.0, 1.0, steps)[:, np.newaxis]
+    if method == "linear":
+        return ((1 - t) * start + t * end).astype(np.float32)
+    if method != "slerp":
+        raise ValueError(f"unknown interpolation method {method!r}; choose 'linear' or 'slerp'")
+    cosine = np.dot(start, end) / (np.linalg.norm(start) * np.linalg.norm(end))
+    omega = np.arccos(np.clip(cosine, -1.0, 1.0))
+    if omega < 1e-6:  # (anti)parallel vectors: slerp degenerates to linear
+        return ((1 - t) * start + t * end).astype(np.float32)
+    result = (np.sin((1 - t) * omega) * start + np.sin(t * omega) * end) / np.sin(omega)
+    return result.astype(np.float32)
