@@ -32,9 +32,15 @@ class CheckpointKeeper:
         """Restore the newest checkpoint if there is one; return whether anything was restored."""
         if self.latest is None:
             return False
-        status = self.checkpoint.restore(self.latest)
-        # Every object of this run must find its values: a checkpoint of another model fails here.
-        status.assert_existing_objects_matched()
+        try:
+            status = self.checkpoint.restore(self.latest)
+            # Every object of this run must find its values: a checkpoint of another model fails here.
+            status.assert_existing_objects_matched()
+        except (AssertionError, ValueError) as error:
+            raise ValueError(
+                f"checkpoint {self.latest} does not match this model ({str(error).splitlines()[0][:200]}); "
+                "it was written by another model or configuration: choose another output folder"
+            ) from error
         return True
 
     def save(self) -> str:

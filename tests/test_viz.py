@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from gan_course import viz
+
+
+def test_image_grid_layout_and_padding():
+    images = np.stack([np.full((4, 4, 1), value, np.uint8) for value in (0, 100, 200)])
+    grid = viz.image_grid(images, columns=2, padding=1)
+    assert grid.shape == (2 * 5 + 1, 2 * 5 + 1, 1)
+    assert grid[1, 1, 0] == 0 and grid[1, 6, 0] == 100 and grid[6, 1, 0] == 200
+    assert grid[6, 6, 0] == 255 and grid[0, 0, 0] == 255  # empty cell and padding are white
+
+
+def test_image_grid_scales_float_images():
+    grid = viz.image_grid(np.array([[[[-1.0]]], [[[1.0]]]]), columns=2, padding=0)
+    assert grid[0, 0, 0] == 0 and grid[0, 1, 0] == 255
+    with pytest.raises(ValueError):
+        viz.image_grid(np.zeros((2, 4, 4, 2)))
+
+
+def test_interpolation_endpoints_and_slerp_norm():
+    generator = np.random.default_rng(0)
+    start, end = generator.standard_normal(64), generator.standard_normal(64)
+    for method in ("linear", "slerp"):
+        path = viz.interpolate(start, end, 7, method=method)
+        assert path.shape == (7, 64)
+        np.testing.assert_allclose(path[0], start, rtol=1e-5)
+        np.testing.assert_allclose(path[-1], end, rtol=1e-5)
+    # slerp between equal-norm vectors keeps the norm; linear interpolation shrinks it mid-way
+    end = end / np.linalg.norm(end) * np.linalg.norm(start)
+    slerp_mid = viz.interpolate(start, end, 3, method="slerp")[1]
+    linear_mid = viz.interpolate(start, end, 3, method="linear")[1]
+    assert np.linalg.norm(slerp_mid) == pytest.approx(np.linalg.norm(start), rel=1e-5)
+    assert np.linalg.norm(linear_mid) < 0.9 * np.linalg.norm(start)
+    with pytest.raises(ValueError, match="unknown interpolation"):
+        viz.interpolate(start, end, 3, method="cubic")
+
+
+def test_make_gif_and_save_grid(tmp_path):
+    frames = [
+        viz.save_image_grid(tmp_path / f"{i}.png", np.full((4, 8, 8, 1), i * 50, np.uint8))
+        for i in range(3)
+    ]
+    gif = viz.make_gif(frames, tmp_path / "out.gif")
+    assert gif.read_bytes()[:6] == b"GIF89a"
+    with pytest.raises(ValueError):
+        viz.make_gif([], tmp_path / "none.gif")
