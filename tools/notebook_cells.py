@@ -14,21 +14,25 @@ import nbformat
 
 REPOSITORY = "gan-course/gan-course"
 
-COLAB_SETUP = '''# Setup. On your own machine this does nothing (install once with `pip install -e .`).
+COLAB_SETUP = (
+    """# Setup. On your own machine this does nothing (install once with `pip install -e .`).
 # In Colab it clones the course and installs the package without touching Colab's TensorFlow.
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/''' + REPOSITORY + '''", "/content/gan-course"], check=False)
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/"""
+    + REPOSITORY
+    + """", "/content/gan-course"], check=False)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/gan-course"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mlxtend", "imageio", "tqdm"], check=True)
-    sys.path.insert(0, "/content/gan-course")'''
+    sys.path.insert(0, "/content/gan-course")"""
+)
 
-DEVICE_CELL = '''import tensorflow as tf
+DEVICE_CELL = """import tensorflow as tf
 
 gpus = tf.config.list_physical_devices("GPU")
-print("TensorFlow", tf.__version__, "| device:", gpus[0].name if gpus else "CPU (no GPU found)")'''
+print("TensorFlow", tf.__version__, "| device:", gpus[0].name if gpus else "CPU (no GPU found)")"""
 
 
 def badge(notebook_name: str) -> str:
@@ -38,7 +42,11 @@ def badge(notebook_name: str) -> str:
 
 def write_notebook(path: str, notebook_name: str, cells: list[tuple[str, str]]) -> None:
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     notebook.metadata["language_info"] = {"name": "python"}
     standard = [("md", badge(notebook_name)), ("code", COLAB_SETUP), ("code", DEVICE_CELL)]
     ordered = cells[:1] + standard + cells[1:]
