@@ -17,12 +17,20 @@ class DCGANConfig:
     discriminator_filters: tuple[int, ...] = (64, 128)  # widths of the stride-2 convolutions
     batch_size: int = 64
     epochs: int = 25
-    learning_rate: float = 2e-4
+    learning_rate: float = 2e-4  # generator's Adam step size
+    discriminator_learning_rate: float = 2e-4
     beta_1: float = 0.5
     jit_compile: bool = False  # measured: XLA slows these convolutions down on CPU (benchmarks/)
 
     def __post_init__(self):
-        validate_positive(self, "latent_dim", "batch_size", "epochs", "learning_rate")
+        validate_positive(
+            self,
+            "latent_dim",
+            "batch_size",
+            "epochs",
+            "learning_rate",
+            "discriminator_learning_rate",
+        )
         if len(self.generator_filters) != 2 or len(self.discriminator_filters) != 2:
             raise ValueError("DCGAN uses two up/down-sampling stages: give two filter widths each")
 
@@ -95,7 +103,9 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int
         config.learning_rate, config.beta_1, variables=generator.trainable_variables
     )
     discriminator_optimizer = build_adam(
-        config.learning_rate, config.beta_1, variables=discriminator.trainable_variables
+        config.discriminator_learning_rate,
+        config.beta_1,
+        variables=discriminator.trainable_variables,
     )
     rng = tf.random.Generator.from_seed(seed)
     step = make_gan_train_step(

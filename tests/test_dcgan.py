@@ -1,0 +1,102 @@
+"""DCGAN: builder shapes, N(0, 0.02) init, one train step, CLI train -> sample, resume."""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_course import cli
+from gan_course.dcgan import (
+    DCGANConfig,
+    build_dcgan_discriminator,
+    build_dcgan_generator,
+    build_dcgan_setup,
+)
+from gan_course.runs import train_run
+
+TINY = {"latent_dim": 8, "generator_filters": (16, 8), "discriminator_filters": (8, 16)}
+
+
+@pytest.mark.parametrize("image_shape", [(28, 28, 1), (32, 32, 3)])
+def test_builder_shapes(image_shape):
+    generator = build_dcgan_generator(latent_dim=8, image_shape=image_shape, filters=(16, 8))
+    discriminator = build_dcgan_discriminator(image_shape=image_shape, filters=(8, 16))
+    images = generator(tf.random.normal((3, 8)), training=False)
+    assert images.shape == (3, *image_shape)
+    assert float(tf.reduce_max(tf.abs(images))) <= 1.0  # tanh output range
+    height, width, _ = image_shape
+    reshaped = generator.get_layer(index=4).output  # Dense -> BN -> LeakyReLU -> Reshape
+    assert tuple(reshaped.shape) == (None, height // 4, width // 4, 16)
+    assert discriminator(images, training=False).shape == (3, 1)
+
+
+def test_generator_rejects_sizes_not_divisible_by_four():
+    with pytest.raises(ValueError, match="multiples of 4"):
+        build_dcgan_generator(image_shape=(30, 30, 1))
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="two filter widths"):
+        DCGANConfig(generator_filters=(64,))
+    with pytest.raises(ValueError, match="batch_size"):
+        DCGANConfig(batch_size=0)
+
+
+def test_weights_start_from_normal_0_02():
+    generator = build_dcgan_generator(latent_dim=64, filters=(64, 32))
+    discriminator = build_dcgan_discriminator(filters=(32, 64))
+    kernels = [
+        weight.numpy().ravel()
+        for model in (generator, discriminator)
+        for weight in model.trainable_weights
+        if "kernel" in weight.path
+    ]
+    assert len(kernels) == 6
+    for kernel in kernels:
+        assert abs(kernel.std() - 0.02) < 0.003, kernel.std()
+        assert abs(kernel.mean()) < 0.003
+
+
+def test_one_train_step_changes_weights_and_is_finite():
+    setup = build_dcgan_setup(DCGANConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    generator, discriminator = setup.models["generator"], setup.models["discriminator"]
+    before_g = [w.numpy().copy() for w in generator.trainable_weights]
+    before_d = [w.numpy().copy() for w in discriminator.trainable_weights]
+    real = tf.random.uniform((4, 28, 28, 1), -1.0, 1.0)
+    outputs = setup.train_step(real)
+    for name, value in outputs.items():
+        assert value.shape == () and np.isfinite(float(value)), name
+    assert any(not np.allclose(a, w.numpy()) for a, w in zip(before_g, generator.trainable_weights))
+    assert any(
+        not np.allclose(a, w.numpy()) for a, w in zip(before_d, discriminator.trainable_weights)
+    )
+
+
+def test_cli_train_then_sample(tmp_path, capsys):
+    run = tmp_path / "run"
+    code = cli.main(
+        ["train", "dcgan", "--epochs", "1", "--batch-size", "256", "--latent-dim", "8"]
+        + ["--out", str(run), "--no-progress"]
+    )
+    assert code == 0
+    assert (run / "run.json").exists() and (run / "progress.gif").exists()
+    assert (run / "samples" / "epoch_0001.png").exists()
+    assert json.loads((run / "history.json").read_text())[0]["step"] == 4500 // 256
+    out = tmp_path / "samples.npz"
+    assert cli.main(["sample", "dcgan", "--from", str(run), "--n", "10", "--out", str(out)]) == 0
+    with np.load(out) as arrays:
+        assert arrays["x"].dtype == np.uint8 and arrays["x"].shape == (10, 28, 28)
+        assert arrays["x"].std() > 0  # not a blank image
+
+
+def test_resume_continues_from_epoch_one(tmp_path, capsys):
+    run = tmp_path / "run"
+    first = train_run("dcgan", out_dir=run, epochs=1, batch_size=256, progress=False, **TINY)
+    steps_per_epoch = 4500 // 256
+    assert [entry["step"] for entry in first] == [steps_per_epoch]
+    capsys.readouterr()
+    second = train_run("dcgan", out_dir=run, epochs=2, batch_size=256, progress=False)
+    assert f"epoch 1, step {steps_per_epoch}" in capsys.readouterr().out
+    assert [entry["epoch"] for entry in second] == [1, 2]
+    assert second[1]["step"] == 2 * steps_per_epoch
