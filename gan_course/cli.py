@@ -128,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also log scalars and sample grids for TensorBoard to DIR",
     )
     train.add_argument(
+        "--checkpoint-every",
+        type=_positive_int,
+        metavar="STEPS",
+        help="also save a checkpoint every STEPS steps (default: after each epoch only)",
+    )
+    train.add_argument(
         "--no-progress",
         action="store_true",
         help="hide the progress bar (one line per epoch remains)",
@@ -165,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     # Quiet TensorFlow's C++ start-up logging for this process only (not on package import).
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from gan_course.data import DatasetUnavailableError
+    from gan_course.training import NonFiniteLossError
 
     try:
         if args.command == "train":
@@ -179,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 deterministic=args.deterministic,
                 tensorboard=args.tensorboard,
+                checkpoint_every_steps=args.checkpoint_every,
                 progress=not args.no_progress,
                 epochs=args.epochs,
                 batch_size=args.batch_size,
@@ -204,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"gan-course: error: {error}", file=sys.stderr)
         return 2
-    except DatasetUnavailableError as error:
+    except (DatasetUnavailableError, NonFiniteLossError) as error:
         print(f"gan-course: error: {error}", file=sys.stderr)
         return 1
     return 0

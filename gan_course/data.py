@@ -230,12 +230,16 @@ def make_dataset(
     scale: str = "gan",
     shuffle: bool = True,
     seed: int | None = None,
+    epoch: int | None = None,
     drop_remainder: bool = True,
 ):
     """A batched `tf.data.Dataset` of float32 NHWC images, or (images, labels) pairs.
 
-    Scaling happens once and is cached; each epoch reshuffles. `drop_remainder=True` keeps
-    every batch the same shape, so a compiled step is traced once and XLA can specialise.
+    Scaling happens once and is cached. Without `epoch`, every pass over the dataset is
+    shuffled anew. With `epoch`, the order is a fixed function of (seed, epoch): this is
+    what lets a run killed mid-epoch resume on exactly the batches it had not yet seen
+    (`fit` accepts `lambda epoch: make_dataset(..., epoch=epoch)`). `drop_remainder=True`
+    keeps every batch the same shape, so a compiled step is traced once.
     """
     import tensorflow as tf
 
@@ -258,7 +262,10 @@ def make_dataset(
     else:
         dataset = dataset.map(lambda x, y: (scale_images(x, scale), y))
     dataset = dataset.cache()
-    if shuffle:
+    if shuffle and epoch is not None:
+        epoch_seed = (0 if seed is None else seed) * 100_003 + epoch
+        dataset = dataset.shuffle(len(images), seed=epoch_seed, reshuffle_each_iteration=False)
+    elif shuffle:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -82,6 +82,7 @@ def train_run(
     seed: int = 0,
     deterministic: bool = False,
     tensorboard: str | Path | None = None,
+    checkpoint_every_steps: int | None = None,
     progress: bool = True,
     **overrides,
 ) -> list[dict]:
@@ -99,17 +100,31 @@ def train_run(
         raise ValueError(
             f"{out_dir} holds a run on {saved['dataset']!r}, not {dataset!r}; choose another --out"
         )
+    if saved is not None and saved["seed"] != seed:
+        raise ValueError(
+            f"{out_dir} holds a run with seed {saved['seed']}; resume it with --seed {saved['seed']} or choose another --out"
+        )
     images, labels = load_dataset(dataset)
+    if config.batch_size > len(images):  # checked before anything is written
+        raise ValueError(
+            f"batch_size {config.batch_size} is larger than the dataset ({len(images)} images); choose a smaller --batch-size"
+        )
     _check_writable(out_dir)
     set_seed(seed, deterministic=deterministic)
     setup = recipe.build(config, image_shape=images.shape[1:], seed=seed)
-    train_data = make_dataset(
-        images,
-        labels if setup.conditional else None,
-        batch_size=config.batch_size,
-        scale=setup.scale,
-        seed=seed,
-    )
+
+    def train_data(epoch: int):
+        # The order is a function of (seed, epoch) only, so a resumed run sees the same batches.
+        labels_if_needed = labels if setup.conditional else None
+        return make_dataset(
+            images,
+            labels_if_needed,
+            batch_size=config.batch_size,
+            scale=setup.scale,
+            seed=seed,
+            epoch=epoch,
+        )
+
     record = {
         "model": model,
         "dataset": dataset,
@@ -145,6 +160,7 @@ def train_run(
         keeper=keeper,
         history_path=out_dir / "history.json",
         callbacks=callbacks,
+        checkpoint_every_steps=checkpoint_every_steps,
         progress=progress,
     )
 

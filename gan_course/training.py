@@ -3,8 +3,10 @@
     history = fit(train_step, dataset, epochs=20, keeper=keeper, callbacks=[...])
 
 The step is any callable `batch -> dict of scalar tensors` (usually a `tf.function`).
-Metrics are summed on the device and read back once per epoch (and every `log_every`
-steps for the progress bar), so the loop does not stall the step with host round-trips.
+`dataset` is a `tf.data.Dataset`, or a function `epoch -> Dataset` whose order depends
+only on the epoch (see `data.make_dataset(..., epoch=)`), which makes a resumed run see
+exactly the batches an uninterrupted one would. Metrics are summed on the device and read
+back every `log_every` steps, so the loop does not stall the step with host round-trips.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import tensorflow as tf
 
 from gan_course.callbacks import Callback
 from gan_course.checkpoints import CheckpointKeeper
+
+
+class NonFiniteLossError(RuntimeError):
+    """A train step returned NaN or Inf; training stopped and no checkpoint was written after it."""
 
 
 def load_history(path: str | Path) -> list[dict]:
@@ -46,81 +52,135 @@ def _progress_bar(total: int | None, initial: int, enabled: bool):
     )
 
 
+def _first_non_finite(recent: list[tuple[int, dict]]) -> tuple[int, str] | None:
+    """(step, metric) of the first non-finite value among recent step outputs, if any."""
+    for step, outputs in recent:
+        for key, value in outputs.items():
+            if not math.isfinite(float(value)):
+                return step, key
+    return None
+
+
+def _raise_non_finite(step: int, key: str, keeper: CheckpointKeeper | None):
+    kept = (
+        f"The last good checkpoint is kept: {keeper.manager.latest_checkpoint}. "
+        if keeper is not None and keeper.manager.latest_checkpoint
+        else ""
+    )
+    raise NonFiniteLossError(
+        f"non-finite {key} at step {step}; training stopped. {kept}Likely causes: a learning rate "
+        "that is too high, a missing epsilon (e.g. inside the gradient-penalty norm or a log), "
+        "or bad input data (NaN pixels)."
+    )
+
+
 def fit(
     train_step: Callable,
-    dataset: tf.data.Dataset,
+    dataset: tf.data.Dataset | Callable[[int], tf.data.Dataset],
     *,
     epochs: int,
     max_minutes: float | None = None,
     keeper: CheckpointKeeper | None = None,
     history_path: str | Path | None = None,
     callbacks: Sequence[Callback] = (),
+    checkpoint_every_steps: int | None = None,
     log_every: int = 25,
     progress: bool = True,
     verbose: bool = True,
 ) -> list[dict]:
     """Train for `epochs` epochs or `max_minutes`, whichever ends first; return the history.
 
-    With a `keeper`, the latest checkpoint in its folder is restored first, so running the
-    same call again resumes at the saved epoch and step; a checkpoint is written after
-    every epoch and when the time budget ends. A run stopped by the time budget records
-    its last epoch as incomplete ("complete": false) and the next run starts a new epoch.
+    With a `keeper`, the newest usable checkpoint in its folder is restored first, so the
+    same call again resumes at the saved epoch, step and position in the epoch. Checkpoints
+    are written after every epoch, every `checkpoint_every_steps` steps, and when the time
+    budget ends (mid-epoch; the history marks that epoch "complete": false until a later
+    run finishes it). Values are checked for NaN/Inf every `log_every` steps and before
+    every save: the first non-finite one raises `NonFiniteLossError` naming the step.
     """
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if max_minutes is not None and not max_minutes > 0:
         raise ValueError(f"max_minutes must be positive, got {max_minutes!r}")
+    if checkpoint_every_steps is not None and checkpoint_every_steps <= 0:
+        raise ValueError(f"checkpoint_every_steps must be positive, got {checkpoint_every_steps!r}")
+    dataset_for_epoch = dataset if callable(dataset) else (lambda epoch: dataset)
     history = load_history(history_path) if history_path else []
-    start_epoch, step = 0, 0
+    completed_epochs, step, skip = 0, 0, 0
     if keeper is not None:
         if keeper.restore_latest():
-            start_epoch, step = int(keeper.epoch.numpy()), int(keeper.step.numpy())
+            completed_epochs, step, skip = (
+                int(v.numpy()) for v in (keeper.epoch, keeper.step, keeper.epoch_step)
+            )
             if verbose:
-                print(f"Resuming from {keeper.latest} (epoch {start_epoch}, step {step}).")
-        history = [entry for entry in history if entry["epoch"] <= start_epoch]
+                print(
+                    f"Resuming from {keeper.restored_path} (epoch {completed_epochs}, step {step})."
+                )
+        history = [entry for entry in history if entry["epoch"] <= completed_epochs]
     elif history:
         history = []  # no checkpoint to continue from: start a fresh history
-    if start_epoch >= epochs:
+    if completed_epochs >= epochs:
         if verbose:
             print(
-                f"Already trained for {start_epoch} epochs; nothing to do (raise epochs to continue)."
+                f"Already trained for {completed_epochs} epochs; nothing to do (raise epochs to continue)."
             )
         return history
 
-    cardinality = int(dataset.cardinality().numpy())
+    cardinality = int(dataset_for_epoch(completed_epochs + 1).cardinality().numpy())
     steps_per_epoch = cardinality if cardinality > 0 else None
-    total = steps_per_epoch * epochs if steps_per_epoch else None
+    total = steps_per_epoch * (epochs - completed_epochs) if steps_per_epoch else None
     deadline = time.monotonic() + 60.0 * max_minutes if max_minutes else math.inf
     for callback in callbacks:
-        callback.on_train_begin(start_epoch)
-    bar = _progress_bar(total, start_epoch * (steps_per_epoch or 0), progress)
+        callback.on_train_begin(completed_epochs)
+
+    def save(epoch_done: int, position: int) -> None:
+        if keeper is not None:
+            keeper.epoch.assign(epoch_done)
+            keeper.step.assign(step)
+            keeper.epoch_step.assign(position)
+            keeper.save()
+
+    bar = _progress_bar(total, skip, progress)
     out_of_time = False
-    for epoch in range(start_epoch + 1, epochs + 1):
+    for epoch in range(completed_epochs + 1, epochs + 1):
         epoch_start = time.monotonic()
-        sums, count = None, 0
-        for batch in dataset:
+        batches = dataset_for_epoch(epoch)
+        position = skip if epoch == completed_epochs + 1 else 0
+        if position:
+            batches = batches.skip(position)  # resume inside the epoch
+        sums, count, recent = None, 0, []
+        for batch in batches:
             outputs = train_step(batch)
             sums = dict(outputs) if sums is None else {k: sums[k] + outputs[k] for k in sums}
             count += 1
+            position += 1
             step += 1
+            recent.append((step, outputs))
             bar.update(1)
-            if count % log_every == 0:
+            out_of_time = time.monotonic() >= deadline
+            due_save = checkpoint_every_steps and step % checkpoint_every_steps == 0
+            if count % log_every == 0 or due_save or out_of_time:
+                # One host read checks every step since the last check: NaN/Inf propagates into the sums.
+                if not all(math.isfinite(float(value)) for value in sums.values()):
+                    _raise_non_finite(*_first_non_finite(recent), keeper)
+                recent = []
                 bar.set_postfix({k: f"{float(v):.3f}" for k, v in outputs.items()}, refresh=False)
-            if time.monotonic() >= deadline:
-                out_of_time = True
+            if out_of_time:
                 break
+            if due_save and position != steps_per_epoch:
+                save(epoch - 1, position)
         if count == 0:
             raise ValueError("the dataset produced no batches: is batch_size larger than the data?")
+        found = _first_non_finite(recent)
+        if found:
+            _raise_non_finite(*found, keeper)
+        complete = not out_of_time or position == steps_per_epoch
         logs = {"epoch": epoch, "step": step, "seconds": round(time.monotonic() - epoch_start, 3)}
         logs.update({key: float(value.numpy()) / count for key, value in sums.items()})
-        logs["complete"] = not out_of_time or count == steps_per_epoch
+        logs["complete"] = complete
         for callback in callbacks:
             callback.on_epoch_end(epoch, logs)
-        history.append(logs)
-        if keeper is not None:
-            keeper.epoch.assign(epoch)
-            keeper.step.assign(step)
-            keeper.save()
+        history = [entry for entry in history if entry["epoch"] != epoch] + [logs]
+        save(epoch if complete else epoch - 1, 0 if complete else position)
         if history_path:
             save_history(history_path, history)
         if verbose:
@@ -129,7 +189,12 @@ def fit(
             )
             bar.write(f"epoch {epoch}/{epochs} ({logs['seconds']:.1f}s): {shown}")
         if out_of_time:
-            bar.write(f"Time budget of {max_minutes} min reached after epoch {epoch}.")
+            where = (
+                ""
+                if complete
+                else f" ({position} of {steps_per_epoch} steps of epoch {epoch}; rerun to continue)"
+            )
+            bar.write(f"Time budget of {max_minutes} min reached{where}.")
             break
     bar.close()
     for callback in callbacks:
