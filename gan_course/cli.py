@@ -163,6 +163,21 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, metavar="FILE.npz", help="output file")
     sample.add_argument("--label", type=_digit, help="digit to draw (conditional models only)")
     sample.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score samples (an .npz from `sample`) with FID, KID, precision/recall and more",
+        description="Score uint8 samples x (N, 28, 28) against real digits with the course's digit classifier.",
+    )
+    evaluate.add_argument("file", metavar="FILE.npz", help="samples written by `gan-course sample`")
+    evaluate.add_argument(
+        "--dataset",
+        default="mnist_5k",
+        choices=("mnist_5k", "mnist"),
+        metavar="NAME",
+        help="real reference digits (default: mnist_5k)",
+    )
+    evaluate.add_argument("--json", metavar="OUT.json", help="also write the scores to this file")
     return parser
 
 
@@ -209,6 +224,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"Wrote {args.out}: "
                 + ", ".join(f"{k} {v.shape} {v.dtype}" for k, v in arrays.items())
             )
+        elif args.command == "evaluate":
+            import json
+
+            from gan_course.runs import evaluate_file
+
+            scores = evaluate_file(args.file, dataset=args.dataset)
+            for key, value in scores.items():
+                print(
+                    f"{key:>22}  {value:.4g}" if isinstance(value, float) else f"{key:>22}  {value}"
+                )
+            if args.json:
+                with open(args.json, "w") as handle:
+                    json.dump(scores, handle, indent=1)
     except ValueError as error:
         print(f"gan-course: error: {error}", file=sys.stderr)
         return 2

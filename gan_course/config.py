@@ -22,3 +22,21 @@ def smoke_mode() -> bool:
 def with_overrides(config, **overrides):
     """`dataclasses.replace` that ignores None values (unset command-line options)."""
     return dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def check_image_shape(image_shape, *, multiple_of: int = 1) -> tuple[int, int, int]:
+    """Return `image_shape` as (H, W, C) ints, or raise ValueError: C must be 1 or 3 and H, W
+    multiples of `multiple_of` (each stride-2 stage halves them)."""
+    shape = tuple(image_shape)
+    if len(shape) != 3 or not all(isinstance(v, int) and v > 0 for v in shape):
+        raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}")
+    height, width, channels = shape
+    if channels not in (1, 3):
+        raise ValueError(
+            f"image_shape must have 1 (grey) or 3 (colour) channels, got {image_shape!r}"
+        )
+    if height % multiple_of or width % multiple_of:
+        raise ValueError(
+            f"image_shape height and width must be multiples of {multiple_of}, got {image_shape!r}"
+        )
+    return shape

@@ -7,7 +7,7 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import validate_positive
+from gan_course.config import check_image_shape, validate_positive
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +46,7 @@ def build_dcgan_generator(
     filters: tuple[int, ...] = (128, 64),
 ) -> keras.Model:
     """Noise (B, latent_dim) -> images (B, H, W, C) in [-1, 1] (tanh)."""
-    height, width, channels = image_shape
-    if height % 4 or width % 4:
-        raise ValueError(f"image height and width must be multiples of 4, got {image_shape}")
+    height, width, channels = check_image_shape(image_shape, multiple_of=4)
     noise = keras.Input((latent_dim,), name="noise")
     x = layers.Dense(
         (height // 4) * (width // 4) * filters[0], use_bias=False, kernel_initializer=_init()
@@ -74,6 +72,7 @@ def build_dcgan_discriminator(
     filters: tuple[int, ...] = (64, 128),
 ) -> keras.Model:
     """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid)."""
+    check_image_shape(image_shape, multiple_of=4)
     images = keras.Input(image_shape, name="images")
     x = images
     for index, width_out in enumerate(filters):

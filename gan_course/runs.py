@@ -231,3 +231,41 @@ def sample_run(
     out_file.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_file, **arrays)
     return arrays
+
+
+def evaluate_file(path: str | Path, *, dataset: str = "mnist_5k") -> dict:
+    """Score an .npz of samples (uint8 `x`, optional labels `y`) against real digits.
+
+    Reference set: the dataset's training split (4,500 images for mnist_5k); memorisation
+    compares with the training split and the held-out split. With `y`, also the share of
+    samples the digit classifier assigns to the requested label.
+    """
+    from gan_course import classifier, metrics
+    from gan_course.data import load_dataset
+
+    if dataset not in ("mnist_5k", "mnist"):
+        raise ValueError(
+            f"the metrics use a digit classifier: evaluate against 'mnist_5k' or 'mnist', not {dataset!r}"
+        )
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(
+            f"{path} does not exist; write one with `gan-course sample ... --out {path}`"
+        )
+    try:
+        arrays = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(
+            f"{path} is not a readable .npz file ({error}); write one with `gan-course sample`"
+        ) from error
+    if "x" not in arrays:
+        raise ValueError(
+            f"{path} has no array 'x' (found {sorted(arrays)}); it must hold uint8 images as x"
+        )
+    samples = classifier.check_images(arrays["x"], name=f"{path.name}['x']")
+    train, _ = load_dataset(dataset, split="train")
+    held_out, _ = load_dataset(dataset, split="test")
+    result = metrics.evaluate_samples(samples, real=train, train=train, held_out=held_out)
+    if "y" in arrays:
+        result["conditional_accuracy"] = metrics.conditional_accuracy(samples, arrays["y"])
+    return result
