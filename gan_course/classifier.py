@@ -58,6 +58,18 @@ def check_images(images, *, name: str = "images") -> np.ndarray:
     return images
 
 
+def check_features(features, name: str, *, minimum: int = 2) -> np.ndarray:
+    """Return `features` as float64 (N, D) with N >= minimum, or raise ValueError."""
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim != 2:
+        raise ValueError(f"{name} must be a 2-d array (N, D), got shape {features.shape}")
+    if len(features) < minimum:
+        raise ValueError(f"{name} needs at least {minimum} rows, got {len(features)}")
+    if not np.isfinite(features).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return features
+
+
 def build_digit_classifier() -> keras.Model:
     """uint8-valued images (B, 28, 28, 1) in 0..255 -> class logits (B, 10), unbounded.
 
