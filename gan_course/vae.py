@@ -107,6 +107,22 @@ def reparameterize(mean, log_variance, noise):
     return mean + tf.exp(0.5 * log_variance) * noise
 
 
+def vae_loss_terms(encoder, decoder, images, noise, *, training: bool = False):
+    """(reconstruction, kl): both per image, averaged over the batch, for z = mean + sigma * noise.
+
+    `noise` is N(0, I) of shape (B, latent_dim); the train step and held-out evaluation
+    share this function, so both measure the same quantities.
+    """
+    from gan_course import losses
+
+    mean, log_variance = encoder(images, training=training)  # (B, D) each
+    latents = reparameterize(mean, log_variance, noise)
+    logits = decoder(latents, training=training)  # (B, H, W, C)
+    reconstruction = losses.bernoulli_reconstruction_loss(images, logits)
+    kl = losses.gaussian_kl(mean, log_variance)
+    return reconstruction, kl
+
+
 def make_vae_train_step(
     encoder, decoder, optimizer, *, rng, beta: float = 1.0, jit_compile: bool = False
 ):
@@ -118,19 +134,15 @@ def make_vae_train_step(
     """
     import tensorflow as tf
 
-    from gan_course import losses
-
     if beta < 0:
         raise ValueError(f"beta must be 0 or positive, got {beta}")
     variables = encoder.trainable_variables + decoder.trainable_variables
+    latent_dim = decoder.input_shape[-1]
 
     def step(images):
         with tf.GradientTape() as tape:
-            mean, log_variance = encoder(images, training=True)  # (B, D) each
-            latents = reparameterize(mean, log_variance, rng.normal(tf.shape(mean)))
-            logits = decoder(latents, training=True)  # (B, H, W, C)
-            reconstruction = losses.bernoulli_reconstruction_loss(images, logits)
-            kl = losses.gaussian_kl(mean, log_variance)
+            noise = rng.normal((tf.shape(images)[0], latent_dim))  # eps ~ N(0, I)
+            reconstruction, kl = vae_loss_terms(encoder, decoder, images, noise, training=True)
             loss = reconstruction + beta * kl
             scaled_loss = scale_for_replicas(loss)  # inside the tape, so it is differentiated
         gradients = tape.gradient(scaled_loss, variables)

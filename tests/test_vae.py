@@ -14,6 +14,7 @@ from gan_course.vae import (
     build_vae_encoder,
     build_vae_setup,
     reparameterize,
+    vae_loss_terms,
 )
 
 TINY = {"latent_dim": 2, "hidden_units": (16,), "filters": (4, 8)}
@@ -62,6 +63,17 @@ def test_reparameterisation_value_and_gradients_reach_mean_and_log_variance():
     np.testing.assert_allclose(d_mean.numpy(), [[1.0, 1.0]])
     # dz/dlogvar = 0.5 * sigma * eps
     np.testing.assert_allclose(d_log_variance.numpy(), [[0.25, -1.0]], rtol=1e-6)
+
+
+def test_loss_terms_with_zero_noise_decode_the_mean():
+    encoder = build_vae_encoder(architecture="dense", **TINY)
+    decoder = build_vae_decoder(architecture="dense", **TINY)
+    images = tf.constant(np.random.default_rng(0).random((6, 28, 28, 1), np.float32))
+    reconstruction, kl = vae_loss_terms(encoder, decoder, images, tf.zeros((6, 2)))
+    mean, log_variance = encoder(images)
+    expected = losses.bernoulli_reconstruction_loss(images, decoder(mean))
+    assert float(reconstruction) == pytest.approx(float(expected), rel=1e-6)
+    assert float(kl) == pytest.approx(float(losses.gaussian_kl(mean, log_variance)), rel=1e-6)
 
 
 def test_one_step_changes_weights_uses_the_rng_and_weights_the_kl_by_beta():
