@@ -128,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also log scalars and sample grids for TensorBoard to DIR",
     )
     train.add_argument(
+        "--strategy",
+        default="default",
+        choices=("default", "mirrored", "multiworker"),
+        help="default: one device; mirrored: all local GPUs; multiworker: the machines in TF_CONFIG",
+    )
+    train.add_argument(
         "--checkpoint-every",
         type=_positive_int,
         metavar="STEPS",
@@ -202,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 deterministic=args.deterministic,
                 tensorboard=args.tensorboard,
                 checkpoint_every_steps=args.checkpoint_every,
+                strategy=args.strategy,
                 progress=not args.no_progress,
                 epochs=args.epochs,
                 batch_size=args.batch_size,

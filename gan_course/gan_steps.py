@@ -10,6 +10,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from gan_course import losses
+from gan_course.distribution import replica_gradient_norm, scale_for_replicas
 
 
 def make_gan_train_step(
@@ -54,7 +55,10 @@ def make_gan_train_step(
                 real_logits = discriminate(real, labels, True)  # (B, 1)
                 fake_logits = discriminate(fake, labels, True)
                 d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
-            d_gradients = tape.gradient(d_loss, discriminator.trainable_variables)
+                scaled_d_loss = scale_for_replicas(
+                    d_loss
+                )  # inside the tape, so it is differentiated
+            d_gradients = tape.gradient(scaled_d_loss, discriminator.trainable_variables)
             discriminator_optimizer.apply_gradients(
                 zip(d_gradients, discriminator.trainable_variables)
             )
@@ -63,15 +67,16 @@ def make_gan_train_step(
             fake = generate(noise, labels, True)
             fake_logits_for_g = discriminate(fake, labels, True)
             g_loss = generator_objective(fake_logits_for_g)
-        g_gradients = tape.gradient(g_loss, generator.trainable_variables)
+            scaled_g_loss = scale_for_replicas(g_loss)
+        g_gradients = tape.gradient(scaled_g_loss, generator.trainable_variables)
         generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
         return {
             "d_loss": d_loss,
             "g_loss": g_loss,
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),  # mean D(x)
             "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),  # mean D(G(z)) before the G update
-            "d_grad_norm": tf.linalg.global_norm(d_gradients),
-            "g_grad_norm": tf.linalg.global_norm(g_gradients),
+            "d_grad_norm": replica_gradient_norm(d_gradients),
+            "g_grad_norm": replica_gradient_norm(g_gradients),
         }
 
     return tf.function(step, jit_compile=jit_compile)

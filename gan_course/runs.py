@@ -83,13 +83,19 @@ def train_run(
     deterministic: bool = False,
     tensorboard: str | Path | None = None,
     checkpoint_every_steps: int | None = None,
+    strategy: str = "default",
     progress: bool = True,
     **overrides,
 ) -> list[dict]:
-    """Train MODEL into `out_dir` (resuming if it holds a run); `overrides` set config fields."""
+    """Train MODEL into `out_dir` (resuming if it holds a run); `overrides` set config fields.
+
+    `strategy` is 'default', 'mirrored' (all local GPUs) or 'multiworker' (TF_CONFIG); the
+    batch size is the global one, split over replicas.
+    """
     from gan_course.callbacks import SampleGrids, TensorBoard
     from gan_course.checkpoints import CheckpointKeeper
     from gan_course.data import load_dataset, make_dataset
+    from gan_course.distribution import get_strategy
     from gan_course.seeding import set_seed
     from gan_course.training import fit
 
@@ -111,7 +117,9 @@ def train_run(
         )
     _check_writable(out_dir)
     set_seed(seed, deterministic=deterministic)
-    setup = recipe.build(config, image_shape=images.shape[1:], seed=seed)
+    distribution = get_strategy(strategy)
+    with distribution.scope():  # models, optimizers and RNG become replicated variables
+        setup = recipe.build(config, image_shape=images.shape[1:], seed=seed)
 
     def train_data(epoch: int):
         # The order is a function of (seed, epoch) only, so a resumed run sees the same batches.
@@ -161,6 +169,7 @@ def train_run(
         history_path=out_dir / "history.json",
         callbacks=callbacks,
         checkpoint_every_steps=checkpoint_every_steps,
+        strategy=None if strategy == "default" else distribution,
         progress=progress,
     )
 

@@ -39,14 +39,17 @@ def save_history(path: str | Path, history: list[dict]) -> None:
     temporary.replace(path)  # atomic: a crash never leaves half a history file
 
 
-def _progress_bar(total: int | None, initial: int, enabled: bool):
+def _progress_bar(total: int | None, initial: int, enabled: bool, images_per_step: int | None):
+    """Counts steps, shown as images (and images/s) when the batch size is fixed."""
     from tqdm.auto import tqdm
 
+    unit, scale = ("img", images_per_step) if images_per_step else ("step", False)
     return tqdm(
         total=total,
         initial=initial,
         disable=not enabled,
-        unit="step",
+        unit=unit,
+        unit_scale=scale,
         mininterval=2.0,
         dynamic_ncols=True,
     )
@@ -84,6 +87,7 @@ def fit(
     history_path: str | Path | None = None,
     callbacks: Sequence[Callback] = (),
     checkpoint_every_steps: int | None = None,
+    strategy: tf.distribute.Strategy | None = None,
     log_every: int = 25,
     progress: bool = True,
     verbose: bool = True,
@@ -96,6 +100,11 @@ def fit(
     budget ends (mid-epoch; the history marks that epoch "complete": false until a later
     run finishes it). Values are checked for NaN/Inf every `log_every` steps and before
     every save: the first non-finite one raises `NonFiniteLossError` naming the step.
+
+    With a `strategy` (see `gan_course.distribution`), each batch is split over its
+    replicas and the step runs on all of them; build the models in `strategy.scope()`.
+    `images_per_second` in the history counts the data the step consumed, excluding the
+    first step of the run (tracing and compilation).
     """
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -104,6 +113,10 @@ def fit(
     if checkpoint_every_steps is not None and checkpoint_every_steps <= 0:
         raise ValueError(f"checkpoint_every_steps must be positive, got {checkpoint_every_steps!r}")
     dataset_for_epoch = dataset if callable(dataset) else (lambda epoch: dataset)
+    if strategy is not None:
+        from gan_course.distribution import distribute_step
+
+        train_step = distribute_step(train_step, strategy)
     history = load_history(history_path) if history_path else []
     completed_epochs, step, skip = 0, 0, 0
     if keeper is not None:
@@ -125,7 +138,11 @@ def fit(
             )
         return history
 
-    cardinality = int(dataset_for_epoch(completed_epochs + 1).cardinality().numpy())
+    first_dataset = dataset_for_epoch(completed_epochs + 1)
+    cardinality = int(first_dataset.cardinality().numpy())
+    images_per_step = tf.nest.flatten(first_dataset.element_spec)[0].shape[
+        0
+    ]  # None if batches vary
     steps_per_epoch = cardinality if cardinality > 0 else None
     total = steps_per_epoch * (epochs - completed_epochs) if steps_per_epoch else None
     deadline = time.monotonic() + 60.0 * max_minutes if max_minutes else math.inf
@@ -139,7 +156,7 @@ def fit(
             keeper.epoch_step.assign(position)
             keeper.save()
 
-    bar = _progress_bar(total, skip, progress)
+    bar = _progress_bar(total, skip, progress, images_per_step)
     out_of_time = False
     for epoch in range(completed_epochs + 1, epochs + 1):
         epoch_start = time.monotonic()
@@ -147,9 +164,17 @@ def fit(
         position = skip if epoch == completed_epochs + 1 else 0
         if position:
             batches = batches.skip(position)  # resume inside the epoch
+        if strategy is not None:
+            batches = strategy.experimental_distribute_dataset(batches)
         sums, count, recent = None, 0, []
+        timed_start = None
         for batch in batches:
             outputs = train_step(batch)
+            if timed_start is None:
+                # Throughput is timed from the end of each epoch's first step, which leaves
+                # out the tracing and compilation of the run's first call.
+                timed_start = time.monotonic()
+
             sums = dict(outputs) if sums is None else {k: sums[k] + outputs[k] for k in sums}
             count += 1
             position += 1
@@ -176,6 +201,10 @@ def fit(
         complete = not out_of_time or position == steps_per_epoch
         logs = {"epoch": epoch, "step": step, "seconds": round(time.monotonic() - epoch_start, 3)}
         logs.update({key: float(value.numpy()) / count for key, value in sums.items()})
+        if images_per_step and count > 1:
+            logs["images_per_second"] = round(
+                (count - 1) * images_per_step / (time.monotonic() - timed_start), 1
+            )
         logs["complete"] = complete
         for callback in callbacks:
             callback.on_epoch_end(epoch, logs)
