@@ -18,6 +18,7 @@ from keras import layers
 from gan_course import losses
 from gan_course.config import validate_positive
 from gan_course.dcgan import _init
+from gan_course.distribution import replica_gradient_norm, scale_for_replicas
 
 NORMALIZATIONS = ("none", "layer")
 
@@ -163,7 +164,10 @@ def make_wgan_train_step(
                     alpha = sample_interpolation_weights(rng, batch_size)
                     penalty = losses.gradient_penalty(critic, real, fake, alpha)
                 total_loss = wasserstein_loss + (gp_weight or 0.0) * penalty
-            c_gradients = tape.gradient(total_loss, critic.trainable_variables)
+                scaled_total_loss = scale_for_replicas(
+                    total_loss
+                )  # inside the tape: differentiated
+            c_gradients = tape.gradient(scaled_total_loss, critic.trainable_variables)
             critic_optimizer.apply_gradients(zip(c_gradients, critic.trainable_variables))
             if clip_value is not None:  # keep f in a compact set, hence K-Lipschitz for some K
                 for variable in critic.trainable_variables:
@@ -172,15 +176,16 @@ def make_wgan_train_step(
         with tf.GradientTape() as tape:
             fake = generator(noise, training=True)
             g_loss = losses.wasserstein_generator_loss(critic(fake, training=True))
-        g_gradients = tape.gradient(g_loss, generator.trainable_variables)
+            scaled_g_loss = scale_for_replicas(g_loss)
+        g_gradients = tape.gradient(scaled_g_loss, generator.trainable_variables)
         generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
         return {
             "critic_loss": total_loss,
             "generator_loss": g_loss,
             "wasserstein_estimate": -wasserstein_loss,  # E f(x) - E f(G(z)), last critic update
             "gradient_penalty": penalty,
-            "critic_grad_norm": tf.linalg.global_norm(c_gradients),
-            "generator_grad_norm": tf.linalg.global_norm(g_gradients),
+            "critic_grad_norm": replica_gradient_norm(c_gradients),
+            "generator_grad_norm": replica_gradient_norm(g_gradients),
         }
 
     return tf.function(step, jit_compile=jit_compile)
