@@ -1,0 +1,95 @@
+"""Images/s of the MLP GAN three ways, side by side: classic `train_on_batch`, our
+`tf.function` step, and the same step with XLA (`jit_compile=True`).
+
+    python benchmarks/bench_vanilla_gan.py      # ~2 minutes: 3 rounds x 3 ways x 10 s
+
+Each way trains the same architecture at batch 128 on mnist_5k after a warm-up (tracing
+and XLA compilation are not timed); the ways take turns in rounds so a burst of load from
+elsewhere hits all of them, and the median is shown. One "image" = one real image seen by
+a discriminator update (plus one fake for the generator update): batch_size per step.
+On a shared machine run it under the course's CPU lock (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for reference_classic_gan
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def timed(step_fn, seconds: float, batch_size: int, finish=lambda result: None) -> float:
+    """Images/s of `step_fn()` called repeatedly for `seconds`."""
+    steps, start, result = 0, time.monotonic(), None
+    while time.monotonic() - start < seconds:
+        result = step_fn()
+        steps += 1
+    finish(result)  # wait for asynchronous work of the last step
+    return steps * batch_size / (time.monotonic() - start)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="timed seconds per way and round"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is reported")
+    parser.add_argument("--batch-size", type=int, default=128)
+    args = parser.parse_args(argv)
+
+    import keras
+    import tensorflow as tf
+    from reference_classic_gan import build_classic_gan, classic_training_steps, flat_images
+
+    from gan_course.data import load_dataset, make_dataset
+    from gan_course.vanilla_gan import VanillaGANConfig, build_vanilla_gan_setup
+
+    images, _ = load_dataset("mnist_5k", split="train")
+    print(f"CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} cores visible")
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, batch {args.batch_size}")
+    keras.utils.set_random_seed(0)
+    classic_steps = classic_training_steps(
+        *build_classic_gan(), flat_images(images), batch_size=args.batch_size
+    )
+    ways = {"classic train_on_batch + predict": (lambda: next(classic_steps), lambda r: None)}
+    for name, jit_compile in (("tf.function", False), ("tf.function + XLA", True)):
+        config = VanillaGANConfig(jit_compile=jit_compile, batch_size=args.batch_size)
+        setup = build_vanilla_gan_setup(config, image_shape=images.shape[1:], seed=0)
+        batches = iter(make_dataset(images, batch_size=args.batch_size, seed=0).repeat())
+        step = lambda setup=setup, batches=batches: setup.train_step(next(batches))  # noqa: E731
+        ways[f"gan_course step, {name}"] = (step, lambda r: r["d_loss"].numpy())
+    for step_fn, finish in ways.values():  # warm-up: tracing and XLA compilation not timed
+        for _ in range(10):
+            result = step_fn()
+        finish(result)
+    # Interleave the ways in rounds so a burst of load from elsewhere hits all of them.
+    results = {name: [] for name in ways}
+    for _ in range(args.rounds):
+        for name, (step_fn, finish) in ways.items():
+            results[name].append(timed(step_fn, args.seconds, args.batch_size, finish))
+    baseline = statistics.median(results["classic train_on_batch + predict"])
+    for name, values in results.items():
+        median = statistics.median(values)
+        rounds = ", ".join(f"{value:.0f}" for value in values)
+        print(
+            f"{name:36s} {median:6.0f} images/s  ({median / baseline:.2f}x classic; rounds {rounds})"
+        )
+
+
+if __name__ == "__main__":
+    main()
