@@ -161,3 +161,84 @@ def test_nan_is_caught_at_the_periodic_check_before_a_mid_epoch_save(tmp_path):
             verbose=False,
         )
     assert keeper.manager.latest_checkpoint is None
+
+
+def test_same_seed_gives_identical_samples_and_metrics(tmp_path):
+    from gan_course.cli import main
+    from gan_course.runs import evaluate_file
+
+    samples = []
+    for run in ("a", "b"):
+        assert (
+            main(
+                [
+                    "train",
+                    "dcgan",
+                    "--epochs",
+                    "1",
+                    "--batch-size",
+                    "256",
+                    "--latent-dim",
+                    "16",
+                    "--seed",
+                    "3",
+                    "--out",
+                    str(tmp_path / run),
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
+        assert (
+            main(
+                [
+                    "sample",
+                    "--from",
+                    str(tmp_path / run),
+                    "--n",
+                    "200",
+                    "--out",
+                    str(tmp_path / f"{run}.npz"),
+                ]
+            )
+            == 0
+        )
+        samples.append(np.load(tmp_path / f"{run}.npz")["x"])
+    np.testing.assert_array_equal(samples[0], samples[1])
+    assert evaluate_file(tmp_path / "a.npz") == evaluate_file(tmp_path / "b.npz")
+    # and a different seed gives different samples
+    assert (
+        main(
+            [
+                "train",
+                "dcgan",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "256",
+                "--latent-dim",
+                "16",
+                "--seed",
+                "4",
+                "--out",
+                str(tmp_path / "c"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "sample",
+                "--from",
+                str(tmp_path / "c"),
+                "--n",
+                "200",
+                "--out",
+                str(tmp_path / "c.npz"),
+            ]
+        )
+        == 0
+    )
+    assert not np.array_equal(np.load(tmp_path / "c.npz")["x"], samples[0])
