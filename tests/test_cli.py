@@ -145,3 +145,32 @@ def test_unwritable_output_folder(tmp_path, capsys):
     assert main(["train", "dcgan", "--epochs", "1", "--out", str(blocker / "run")]) == 2
     assert "cannot write" in capsys.readouterr().err
     assert blocker.read_text() == "x"
+
+
+def test_tensorboard_logs_scalars_and_sample_grids(tmp_path):
+    import tensorflow as tf
+
+    logs = tmp_path / "tb"
+    assert (
+        main(
+            [
+                "train",
+                "dcgan",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "512",
+                "--out",
+                str(tmp_path / "run"),
+                "--tensorboard",
+                str(logs),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    tags = set()
+    for event_file in logs.glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+            tags.update(value.tag for value in event.summary.value)
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "samples"} <= tags
