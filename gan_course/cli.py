@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "evaluate",
-        help="score samples (an .npz from `sample`) with FID, KID, precision/recall and more",
+        help="score samples (an .npz from `sample`) with FID, KID, precision/recall and more; prints JSON",
         description="Score uint8 samples x (N, 28, 28) against real digits with the course's digit classifier.",
     )
     evaluate.add_argument("file", metavar="FILE.npz", help="samples written by `gan-course sample`")
@@ -237,10 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             from gan_course.runs import evaluate_file
 
             scores = evaluate_file(args.file, dataset=args.dataset)
-            for key, value in scores.items():
-                print(
-                    f"{key:>22}  {value:.4g}" if isinstance(value, float) else f"{key:>22}  {value}"
-                )
+            print(json.dumps(scores, indent=1))
             if args.json:
                 with open(args.json, "w") as handle:
                     json.dump(scores, handle, indent=1)

@@ -69,7 +69,7 @@ def workspace(tmp_path_factory):
     shutil.copy(run / "run.json", empty / "run.json")
     samples = {
         "wrong_shape.npz": np.zeros((4, 32, 32), np.uint8),
-        "float.npz": np.zeros((4, 28, 28), np.float32),
+        "float_out_of_range.npz": np.full((4, 28, 28), 255.0, np.float32),
         "nan.npz": np.full((4, 28, 28), np.nan, np.float32),
         "empty.npz": np.zeros((0, 28, 28), np.uint8),
     }
@@ -118,7 +118,7 @@ LATE_CASES = [
     ),
     (["sample", "gan", "--from", "{root}/run", "--out", "{root}/s.npz"], "holds a 'dcgan' run"),
     (["evaluate", "{root}/wrong_shape.npz"], "(N, 28, 28)"),
-    (["evaluate", "{root}/float.npz"], "uint8"),
+    (["evaluate", "{root}/float_out_of_range.npz"], "must be in [-1, 1] or [0, 1]"),
     (["evaluate", "{root}/nan.npz"], "NaN"),
     (["evaluate", "{root}/empty.npz"], "empty"),
     (["evaluate", "{root}/no_x.npz"], "no array 'x'"),

@@ -174,3 +174,22 @@ def test_tensorboard_logs_scalars_and_sample_grids(tmp_path):
         for event in tf.compat.v1.train.summary_iterator(str(event_file)):
             tags.update(value.tag for value in event.summary.value)
     assert {"d_loss", "g_loss", "d_real", "d_fake", "samples"} <= tags
+
+
+def test_evaluate_prints_json_and_accepts_float_images(trained_run, tmp_path, capsys):
+    assert (
+        main(["sample", "--from", str(trained_run), "--n", "64", "--out", str(tmp_path / "s.npz")])
+        == 0
+    )
+    uint8_images = np.load(tmp_path / "s.npz")["x"]
+    np.savez(tmp_path / "float.npz", x=(uint8_images[..., None] / 127.5 - 1.0).astype("float32"))
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "s.npz")]) == 0
+    from_uint8 = json.loads(capsys.readouterr().out)
+    assert (
+        main(["evaluate", str(tmp_path / "float.npz"), "--json", str(tmp_path / "scores.json")])
+        == 0
+    )
+    from_float = json.loads(capsys.readouterr().out)
+    assert from_uint8["n"] == 64 and from_float == pytest.approx(from_uint8, rel=1e-6)
+    assert json.loads((tmp_path / "scores.json").read_text()) == from_float
