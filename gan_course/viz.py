@@ -51,14 +51,31 @@ def save_image_grid(
 
 
 def make_gif(
-    frame_paths: Sequence[str | Path], path: str | Path, *, seconds_per_frame: float = 0.3
+    frame_paths: Sequence[str | Path],
+    path: str | Path,
+    *,
+    seconds_per_frame: float = 0.3,
+    max_frames: int | None = None,
+    downscale: int = 1,
 ) -> Path:
-    """Join PNG frames (e.g. one grid per epoch) into a looping GIF."""
+    """Join PNG frames (e.g. one grid per epoch) into a looping GIF.
+
+    `max_frames` keeps evenly spaced frames (first and last included) and `downscale`
+    keeps every n-th pixel: a light GIF to embed in a notebook.
+    """
     import imageio.v2 as imageio
 
     if not frame_paths:
         raise ValueError("make_gif needs at least one frame")
-    frames = [imageio.imread(frame) for frame in frame_paths]
+    if max_frames is not None and max_frames < 2:
+        raise ValueError(f"max_frames must be at least 2, got {max_frames}")
+    if not isinstance(downscale, int) or downscale < 1:
+        raise ValueError(f"downscale must be a positive integer, got {downscale!r}")
+    frame_paths = list(frame_paths)
+    if max_frames is not None and len(frame_paths) > max_frames:
+        keep = np.unique(np.linspace(0, len(frame_paths) - 1, max_frames).round().astype(int))
+        frame_paths = [frame_paths[index] for index in keep]
+    frames = [imageio.imread(frame)[::downscale, ::downscale] for frame in frame_paths]
     # Hold the last frame longer so the final result is visible.
     durations = [seconds_per_frame] * (len(frames) - 1) + [max(1.5, seconds_per_frame)]
     path = Path(path)

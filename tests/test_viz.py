@@ -46,3 +46,22 @@ def test_make_gif_and_save_grid(tmp_path):
     assert gif.read_bytes()[:6] == b"GIF89a"
     with pytest.raises(ValueError):
         viz.make_gif([], tmp_path / "none.gif")
+
+
+def test_make_gif_keeps_evenly_spaced_downscaled_frames(tmp_path):
+    import imageio.v3 as iio
+
+    frames = [
+        viz.save_image_grid(tmp_path / f"{i}.png", np.full((4, 8, 8, 1), i * 20, np.uint8))
+        for i in range(10)
+    ]
+    full = iio.imread(viz.make_gif(frames, tmp_path / "full.gif"), index=None)
+    small = iio.imread(
+        viz.make_gif(frames, tmp_path / "small.gif", max_frames=4, downscale=2), index=None
+    )
+    assert len(small) == 4 and len(full) == 10
+    assert small.shape[1] == (full.shape[1] + 1) // 2 and small.shape[2] == (full.shape[2] + 1) // 2
+    means = [frame.mean() for frame in small]
+    assert means[0] < means[1] < means[2] < means[3]  # first ... last, in order
+    with pytest.raises(ValueError, match="downscale"):
+        viz.make_gif(frames, tmp_path / "bad.gif", downscale=0)
