@@ -30,9 +30,11 @@ class VanillaGANConfig:
     real_label: float = 0.9  # one-sided label smoothing: real targets 0.9, fake targets stay 0
     discriminator_steps: int = 1  # k discriminator updates per generator update
     generator_loss: str = "nonsaturating"  # or "minimax" (saturates early in training)
-    # Measured by benchmarks/bench_vanilla_gan.py (2-core AMD EPYC, TF 2.21, batch 128):
-    # tf.function ~XLA_OFF images/s, jit_compile=True ~XLA_ON images/s.
-    jit_compile: bool = True
+    # XLA measured with benchmarks/bench_vanilla_gan.py (2-core AMD EPYC, TF 2.21, batch 128,
+    # median of 3 interleaved 10 s rounds): tf.function 4704 images/s (3018 per CPU-second),
+    # jit_compile=True 3848 images/s (2903 per CPU-second); classic train_on_batch 1129.
+    # Rounds vary by +-30% with load on the shared CPU; XLA gave no consistent gain here.
+    jit_compile: bool = False
 
     def __post_init__(self):
         validate_positive(

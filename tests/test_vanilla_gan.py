@@ -80,8 +80,9 @@ def test_defaults_match_the_classic_recipe():
     assert config.generator_loss == "nonsaturating"
 
 
-def test_one_step_with_two_discriminator_steps_updates_both_models():
-    config = dataclasses.replace(TINY, discriminator_steps=2)
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["tf.function", "xla"])
+def test_one_step_with_two_discriminator_steps_updates_both_models(jit_compile):
+    config = dataclasses.replace(TINY, discriminator_steps=2, jit_compile=jit_compile)
     setup = build_vanilla_gan_setup(config, image_shape=(6, 6, 1), seed=0)
     generator, discriminator = setup.models["generator"], setup.models["discriminator"]
     before_g = [w.numpy().copy() for w in generator.trainable_weights]
