@@ -132,3 +132,24 @@ def test_console_script_help():
     script = Path(sys.executable).parent / "gan-course"
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "usage: gan-course" in result.stdout
+
+
+def test_strip_tf_logs_removes_only_tensorflow_log_lines(tmp_path):
+    from tools.strip_tf_logs import strip_notebook
+
+    path = tmp_path / "99_logs.ipynb"
+    good_notebook(path)
+    notebook = nbformat.read(path, as_version=4)
+    log = "I0000 00:00:1795446147.650881    5062 port.cc:153] oneDNN custom operations are on.\n"
+    notebook.cells[5].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=log + "UserWarning: keep me\n"),
+        nbformat.v4.new_output("stream", name="stderr", text=log),
+        nbformat.v4.new_output("stream", name="stdout", text=log),
+    ]
+    nbformat.write(notebook, path)
+    assert strip_notebook(str(path)) == 2
+    outputs = nbformat.read(path, as_version=4).cells[5].outputs
+    assert [output["text"] for output in outputs] == [
+        "UserWarning: keep me\n",
+        log,
+    ]  # stdout untouched
