@@ -25,7 +25,8 @@ class SampleGrids(Callback):
     """Save `sample_fn(fixed_inputs)` as `directory/epoch_NNNN.png` each epoch, and a GIF at the end.
 
     The same fixed inputs (noise, and labels for conditional models) are used every time,
-    so the frames of the GIF show one batch of samples learning.
+    so the frames of the GIF show one batch of samples learning. 2-D points (N, 2), the
+    toy datasets' samples, are drawn as a scatter plot instead of a grid.
     """
 
     def __init__(
@@ -46,11 +47,14 @@ class SampleGrids(Callback):
         self.gif_path = Path(gif_path) if gif_path else None
 
     def save(self, epoch: int) -> Path:
-        from gan_course.viz import save_image_grid
+        from gan_course.viz import save_image_grid, save_scatter
 
         images = np.asarray(self.sample_fn(self.fixed_inputs))
+        path = self.directory / f"epoch_{epoch:04d}.png"
+        if images.ndim == 2:  # 2-D points, not images: a scatter plot of one fixed size
+            return save_scatter(path, images)
         return save_image_grid(
-            self.directory / f"epoch_{epoch:04d}.png",
+            path,
             images,
             columns=self.columns,
             scale=self.scale,
@@ -95,7 +99,10 @@ class TensorBoard(Callback):
             for key, value in logs.items():
                 if isinstance(value, float):
                     tf.summary.scalar(key, value)
-            if self.sample_fn is not None:
-                grid = image_grid(np.asarray(self.sample_fn(self.fixed_inputs)), scale=self.scale)
+            samples = (
+                None if self.sample_fn is None else np.asarray(self.sample_fn(self.fixed_inputs))
+            )
+            if samples is not None and samples.ndim != 2:  # images only, not 2-D points
+                grid = image_grid(samples, scale=self.scale)
                 tf.summary.image("samples", grid[np.newaxis])
         self.writer.flush()

@@ -12,13 +12,14 @@ import sys
 
 from gan_course.recipes import RECIPES
 
-DATASETS = ("mnist_5k", "mnist", "fashion_mnist", "cifar10", "auto")
+DATASETS = ("mnist_5k", "mnist", "fashion_mnist", "cifar10", "auto", "ring8", "grid25")
 
 EPILOG = """examples:
   gan-course train dcgan --max-minutes 8 --out runs/dcgan      # train; same command again resumes
   gan-course sample --from runs/dcgan --n 100 --out samples.npz
 datasets: mnist_5k (embedded, offline; the default), mnist, fashion_mnist, cifar10 (downloaded
-and cached in data/), auto (mnist, or mnist_5k with a notice when offline)."""
+and cached in data/), auto (mnist, or mnist_5k with a notice when offline); ring8, grid25
+(2-D mixtures of Gaussians for the toy-* models: `sample` then writes float32 points x (N, 2))."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample = commands.add_parser(
         "sample",
         help="draw samples from a trained run into an .npz file",
-        description="Write N samples as uint8 array x (N, H, W) (and labels y for conditional models).",
+        description="Write N samples as uint8 array x (N, H, W) (and labels y for conditional models); toy-* models write float32 points x (N, 2).",
     )
     sample.add_argument(
         "model",

@@ -7,6 +7,8 @@ Names accepted by `load_dataset`:
   4,500 training and 500 held-out images (450 / 50 per class).
 - ``mnist``, ``fashion_mnist``, ``cifar10``: the full datasets, downloaded from the same
   addresses `keras.datasets` uses and cached in the data folder (see `default_cache_dir`).
+- ``ring8``, ``grid25``: the 2-D mixtures of Gaussians of `gan_course.toy2d` (points, not
+  images: float32 (N, 2), labels = index of the nearest mode).
 - ``auto``: ``mnist`` if it can be had, otherwise ``mnist_5k`` with one printed line
   saying so. No other name ever falls back silently: a failed download raises
   `DatasetUnavailableError`, which names the embedded set.
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-DATASET_NAMES = ("mnist_5k", "mnist", "fashion_mnist", "cifar10", "auto")
+DATASET_NAMES = ("mnist_5k", "mnist", "fashion_mnist", "cifar10", "auto", "ring8", "grid25")
 SPLITS = ("train", "test")
 SCALES = {"gan": (-1.0, 1.0), "unit": (0.0, 1.0)}
 
@@ -184,7 +186,7 @@ def _load_cifar10(split: str, cache_dir: Path | None) -> tuple[np.ndarray, np.nd
 def load_dataset(
     name: str = "mnist_5k", *, split: str = "train", cache_dir: str | Path | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Load a dataset as uint8 NHWC images and int32 labels (see the module docstring)."""
+    """Load a dataset as uint8 NHWC images (float32 (N, 2) points for the toy sets) and int32 labels."""
     if name not in DATASET_NAMES:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)}")
     if split not in SPLITS:
@@ -192,6 +194,10 @@ def load_dataset(
     cache_dir = Path(cache_dir) if cache_dir is not None else None
     if name == "mnist_5k":
         return _load_mnist_5k(split)
+    if name in ("ring8", "grid25"):
+        from gan_course.toy2d import load_toy_dataset
+
+        return load_toy_dataset(name, split)
     if name == "auto":
         try:
             return _load_mnist(split, cache_dir)
@@ -235,6 +241,9 @@ def make_dataset(
 ):
     """A batched `tf.data.Dataset` of float32 NHWC images, or (images, labels) pairs.
 
+    Float points of shape (N, D) (the toy datasets) pass through as they are: `scale`
+    applies to uint8 images only.
+
     Scaling happens once and is cached. Without `epoch`, every pass over the dataset is
     shuffled anew. With `epoch`, the order is a fixed function of (seed, epoch): this is
     what lets a run killed mid-epoch resume on exactly the batches it had not yet seen
@@ -244,8 +253,11 @@ def make_dataset(
     import tensorflow as tf
 
     images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"images must be (N, H, W, C), got shape {images.shape}")
+    points = images.ndim == 2 and images.dtype.kind == "f"
+    if images.ndim != 4 and not points:
+        raise ValueError(
+            f"images must be (N, H, W, C) (or float points (N, D)), got shape {images.shape}"
+        )
     if not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if drop_remainder and batch_size > len(images):
@@ -255,12 +267,15 @@ def make_dataset(
         )
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    if points:
+        images = images.astype(np.float32, copy=False)
     tensors = images if labels is None else (images, np.asarray(labels, dtype=np.int32))
     dataset = tf.data.Dataset.from_tensor_slices(tensors)
-    if labels is None:
-        dataset = dataset.map(lambda x: scale_images(x, scale))
-    else:
-        dataset = dataset.map(lambda x, y: (scale_images(x, scale), y))
+    if not points:  # float points (the toy sets) are used as they are
+        if labels is None:
+            dataset = dataset.map(lambda x: scale_images(x, scale))
+        else:
+            dataset = dataset.map(lambda x, y: (scale_images(x, scale), y))
     dataset = dataset.cache()
     if shuffle and epoch is not None:
         epoch_seed = (0 if seed is None else seed) * 100_003 + epoch

@@ -23,7 +23,7 @@ class TrainingSetup:
     train_step: Callable  # batch -> dict of scalar tensors
     sample: Callable  # fixed inputs -> images in `scale` range (numpy or tensor)
     fixed_inputs: Any  # fixed evaluation noise (and labels for conditional models)
-    scale: str  # "gan" for [-1, 1] data, "unit" for [0, 1]
+    scale: str  # "gan" for [-1, 1] data, "unit" for [0, 1], "none" for unscaled 2-D points
     conditional: bool = False
     generative: bool = True  # False for plain autoencoders: nothing to sample from noise
     latent_dim: int | None = None
@@ -87,6 +87,24 @@ RECIPES: dict[str, Recipe] = {
         "WGANGPConfig",
         "build_wgan_gp_setup",
         "Wasserstein GAN, gradient penalty (notebook 06)",
+    ),
+    "toy-gan": Recipe(
+        "gan_course.toy2d",
+        "Toy2DConfig",
+        "build_toy_gan_setup",
+        "MLP GAN on 2-D points, --dataset ring8 or grid25 (notebook 03b)",
+    ),
+    "toy-pacgan": Recipe(
+        "gan_course.toy2d",
+        "ToyPacGANConfig",
+        "build_toy_gan_setup",
+        "PacGAN (packed discriminator) on 2-D points (notebook 03b)",
+    ),
+    "toy-wgan-gp": Recipe(
+        "gan_course.toy2d",
+        "ToyWGANGPConfig",
+        "build_toy_wgan_gp_setup",
+        "WGAN-GP on 2-D points (notebook 03b)",
     ),
 }
 

@@ -200,7 +200,10 @@ def sample_run(
     batch_size: int = 256,
     progress: bool = True,
 ) -> dict:
-    """Draw `count` samples from a trained run and save them as uint8 `x` (and `y`) in an .npz."""
+    """Draw `count` samples from a trained run and save them as uint8 `x` (and `y`) in an .npz.
+
+    Runs on 2-D points (the toy datasets, scale "none") save float32 points x (N, 2) as they are.
+    """
     from tqdm.auto import tqdm
 
     from gan_course.data import to_uint8
@@ -229,7 +232,9 @@ def sample_run(
     ):
         stop = start + batch_size
         inputs = (noise[start:stop], labels[start:stop]) if setup.conditional else noise[start:stop]
-        chunks.append(to_uint8(np.asarray(setup.sample(inputs)), setup.scale))
+        samples = np.asarray(setup.sample(inputs))
+        points = setup.scale == "none"  # 2-D points: never scaled or quantised
+        chunks.append(samples.astype(np.float32) if points else to_uint8(samples, setup.scale))
     images = np.concatenate(chunks)
     if images.shape[-1] == 1:
         images = images[..., 0]  # (N, 28, 28) for MNIST-like data

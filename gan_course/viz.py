@@ -50,6 +50,36 @@ def save_image_grid(
     return path
 
 
+def save_scatter(
+    path: str | Path, points, *, reference=None, limit: float | None = None, size: float = 3.0
+) -> Path:
+    """Write 2-D points (N, 2) as a scatter PNG (dpi 80), with optional `reference` points (e.g. mode centres).
+
+    Uses a bare matplotlib Figure (no pyplot state), so it is safe inside a training loop.
+    `limit` fixes both axes to [-limit, limit], which keeps the frames of a GIF aligned.
+    """
+    from matplotlib.figure import Figure
+
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"points must be (N, 2), got shape {points.shape}")
+    figure = Figure(figsize=(size, size), dpi=80)
+    ax = figure.add_subplot()
+    ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5)
+    if reference is not None:
+        reference = np.asarray(reference)
+        ax.scatter(reference[:, 0], reference[:, 1], s=12, c="red", marker="x")
+    if limit is None:  # a fixed square around the data, so every frame has one size
+        limit = 1.1 * float(np.abs(points).max()) if points.size else 1.0
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    return path
+
+
 def make_gif(
     frame_paths: Sequence[str | Path],
     path: str | Path,

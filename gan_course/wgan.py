@@ -117,9 +117,10 @@ def build_wgan_critic(
     return keras.Model(images, scores, name="wgan_critic")
 
 
-def sample_interpolation_weights(rng: tf.random.Generator, batch_size) -> tf.Tensor:
-    """alpha ~ U[0, 1], one per example, shape (B, 1, 1, 1): where x_hat lies between fake and real."""
-    return rng.uniform((batch_size, 1, 1, 1), minval=0.0, maxval=1.0)
+def sample_interpolation_weights(rng: tf.random.Generator, batch_size, rank: int = 4) -> tf.Tensor:
+    """alpha ~ U[0, 1], one per example, shaped to broadcast over data of `rank` dimensions:
+    (B, 1, 1, 1) for images, (B, 1) for points (B, 2). Where x_hat lies between fake and real."""
+    return rng.uniform((batch_size,) + (1,) * (rank - 1), minval=0.0, maxval=1.0)
 
 
 def make_wgan_train_step(
@@ -161,7 +162,7 @@ def make_wgan_train_step(
                 wasserstein_loss = losses.critic_loss(real_scores, fake_scores)
                 penalty = tf.constant(0.0)
                 if gp_weight is not None:
-                    alpha = sample_interpolation_weights(rng, batch_size)
+                    alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank)
                     penalty = losses.gradient_penalty(critic, real, fake, alpha)
                 total_loss = wasserstein_loss + (gp_weight or 0.0) * penalty
                 scaled_total_loss = scale_for_replicas(

@@ -1,0 +1,324 @@
+"""2-D mixtures of Gaussians: the mode-collapse lab of PacGAN (Lin et al. 2018) and VEEGAN (Srivastava et al. 2017).
+
+- ``ring8``: 8 modes at angles 2*pi*k/8, k = 0..7, on the unit circle, sigma 0.01.
+- ``grid25``: 25 modes at {-4, -2, 0, 2, 4}^2, sigma 0.05.
+
+Scoring follows their protocol: draw 2,500 samples; a sample is high quality (HQ) if it
+lies within 3 sigma of its nearest mode; a mode is covered if at least one HQ sample has
+it as nearest mode. The models are small MLPs trained by the course's shared steps
+(`gan_steps.make_gan_train_step`, `wgan.make_wgan_train_step`); PacGAN's remedy is a
+layer inside the discriminator, so the same steps train it too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+from keras import layers
+
+from gan_course.callbacks import Callback
+from gan_course.config import validate_positive
+
+TOY_DATASETS = ("ring8", "grid25")
+PROTOCOL_SAMPLES = 2_500  # samples scored per model, as in PacGAN / VEEGAN
+HQ_RADIUS_IN_SIGMAS = 3.0
+TRAIN_POINTS = 51_200  # fixed training set: 100 steps of 512 per epoch
+TEST_POINTS = 2_500
+
+
+def _check_name(name: str) -> None:
+    if name not in TOY_DATASETS:
+        raise ValueError(f"unknown toy dataset {name!r}; choose one of {', '.join(TOY_DATASETS)}")
+
+
+def mode_centres(name: str) -> np.ndarray:
+    """Mode centres, float64 (8, 2) for ring8 and (25, 2) for grid25."""
+    _check_name(name)
+    if name == "ring8":
+        angles = 2.0 * np.pi * np.arange(8) / 8  # no duplicated endpoint at 2*pi
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    values = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
+    return np.array([(x, y) for x in values for y in values])
+
+
+def mode_sigma(name: str) -> float:
+    """Standard deviation of every mode (isotropic)."""
+    _check_name(name)
+    return 0.01 if name == "ring8" else 0.05
+
+
+def sample_mixture(name: str, n: int, seed: int) -> np.ndarray:
+    """n points from the equal-weight mixture, float32 (n, 2)."""
+    if not isinstance(n, int) or n <= 0:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    centres = mode_centres(name)
+    rng = np.random.default_rng(seed)
+    modes = rng.integers(len(centres), size=n)
+    points = centres[modes] + mode_sigma(name) * rng.standard_normal((n, 2))
+    return points.astype(np.float32)
+
+
+def nearest_modes(points, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the nearest mode, distance to it) for each point (N, 2)."""
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"points must have shape (N, 2), got {points.shape}")
+    distances = np.linalg.norm(points[:, None, :] - mode_centres(name)[None], axis=2)  # (N, K)
+    return distances.argmin(axis=1).astype(np.int32), distances.min(axis=1)
+
+
+def load_toy_dataset(name: str, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """Fixed points float32 (N, 2) and int32 labels = nearest mode; train and test use different seeds."""
+    points = sample_mixture(
+        name, TRAIN_POINTS if split == "train" else TEST_POINTS, 0 if split == "train" else 1
+    )
+    return points, nearest_modes(points, name)[0]
+
+
+def score_modes(samples, name: str) -> dict:
+    """{"modes": covered modes, "hq_percent": % of samples within 3 sigma of their nearest mode}."""
+    samples = np.asarray(samples)
+    if not np.isfinite(samples).all():
+        raise ValueError("samples contain NaN or Inf")
+    nearest, distance = nearest_modes(samples, name)
+    high_quality = distance <= HQ_RADIUS_IN_SIGMAS * mode_sigma(name)
+    return {
+        "modes": int(len(np.unique(nearest[high_quality]))),
+        "hq_percent": float(100.0 * high_quality.mean()),
+    }
+
+
+def score_generator(generator, name: str, *, latent_dim: int, seed: int = 1234) -> dict:
+    """The protocol: score PROTOCOL_SAMPLES samples of `generator` drawn from fixed noise."""
+    noise = np.random.default_rng(seed).standard_normal((PROTOCOL_SAMPLES, latent_dim))
+    return score_modes(np.asarray(generator(noise.astype(np.float32), training=False)), name)
+
+
+class ModeScore(Callback):
+    """Adds `modes` and `hq_percent` to each epoch's logs (hence the history) for `fit`."""
+
+    def __init__(self, generator, name: str, *, latent_dim: int):
+        _check_name(name)
+        self.generator, self.name, self.latent_dim = generator, name, latent_dim
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        score = score_generator(self.generator, self.name, latent_dim=self.latent_dim)
+        logs["modes"], logs["hq_percent"] = float(score["modes"]), score["hq_percent"]
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class PackSamples(layers.Layer):
+    """PacGAN packing: (B, D) -> (B / m, m * D), m consecutive samples judged together.
+
+    B must be a multiple of m (choose batch sizes divisible by the packing degree).
+    """
+
+    def __init__(self, packing: int, **kwargs):
+        super().__init__(**kwargs)
+        if packing < 1:
+            raise ValueError(f"packing must be >= 1, got {packing}")
+        self.packing = packing
+
+    def call(self, points):
+        return keras.ops.reshape(points, (-1, self.packing * points.shape[-1]))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] // self.packing
+        return (batch, self.packing * input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "packing": self.packing}
+
+
+def build_toy2d_generator(*, latent_dim: int = 2, hidden_units: tuple[int, ...] = (256, 256)):
+    """Noise (B, latent_dim) -> points (B, 2), unbounded (linear output: the data is not in [-1, 1])."""
+    noise = keras.Input((latent_dim,), name="noise")
+    x = noise
+    for width in hidden_units:
+        x = layers.Dense(width, activation="relu")(x)  # (B, width)
+    points = layers.Dense(2)(x)  # (B, 2)
+    return keras.Model(noise, points, name="toy2d_generator")
+
+
+def build_toy2d_discriminator(
+    *, hidden_units: tuple[int, ...] = (256, 256), packing: int = 1, input_scale: float = 1.0
+):
+    """Points (B, 2) -> one logit per pack (B / packing, 1), unbounded (no sigmoid)."""
+    points = keras.Input((2,), name="points")
+    x = PackSamples(packing)(points) if packing > 1 else points  # (B / m, 2m)
+    if input_scale != 1.0:
+        x = layers.Rescaling(input_scale)(x)
+    for width in hidden_units:
+        x = layers.Dense(width)(x)  # (B / m, width)
+        x = layers.LeakyReLU(0.2)(x)
+    logits = layers.Dense(1)(x)  # (B / m, 1)
+    return keras.Model(points, logits, name="toy2d_discriminator")
+
+
+@dataclasses.dataclass(frozen=True)
+class Toy2DConfig:
+    """A plain GAN on the toy data (packing=1); `ToyPacGANConfig` packs, `ToyWGANGPConfig` uses a critic."""
+
+    latent_dim: int = 2
+    generator_units: tuple[int, ...] = (256, 256)
+    discriminator_units: tuple[int, ...] = (256, 256)
+    packing: int = 1  # PacGAN degree m: the discriminator judges m samples at once
+    batch_size: int = 512
+    epochs: int = 30  # 100 steps per epoch on the 51,200 training points
+    learning_rate: float = 1e-3
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    # The last `decay_epochs` epochs lower the learning rate linearly to 1% of its value:
+    # small final steps pull the samples into the modes, which raises %HQ.
+    decay_epochs: int = 0
+    discriminator_steps: int = 1  # k discriminator updates per generator update (GAN step only)
+    discriminator_input_scale: float = 1.0
+    max_minutes: float | None = None  # notebook time budget; the CLI takes --max-minutes
+    # Measured (2-core CPU, batch 512, 256-256 MLPs): jit_compile=True XLA_ON ms/step, False XLA_OFF.
+    jit_compile: bool = True
+
+    def __post_init__(self):
+        validate_positive(
+            self,
+            "latent_dim",
+            "packing",
+            "batch_size",
+            "epochs",
+            "learning_rate",
+            "discriminator_steps",
+        )
+        if not self.generator_units or not self.discriminator_units:
+            raise ValueError("give at least one hidden width for the generator and discriminator")
+        if self.batch_size % self.packing:
+            raise ValueError(
+                f"batch_size {self.batch_size} must be a multiple of packing {self.packing}"
+            )
+        if not (0.0 <= self.beta_1 < 1.0 and 0.0 <= self.beta_2 < 1.0):
+            raise ValueError(f"Adam betas must lie in [0, 1), got {self.beta_1}, {self.beta_2}")
+        if not 0 <= self.decay_epochs <= self.epochs:
+            raise ValueError(f"decay_epochs must be in [0, epochs], got {self.decay_epochs}")
+        if self.max_minutes is not None:
+            validate_positive(self, "max_minutes")
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyPacGANConfig(Toy2DConfig):
+    packing: int = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyWGANGPConfig(Toy2DConfig):
+    learning_rate: float = 1e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.9
+    gp_weight: float = 0.1  # the 2-D data spans ~1-8 units, not an image's 784 pixels
+    critic_steps: int = 5
+
+    def __post_init__(self):
+        super().__post_init__()
+        validate_positive(self, "gp_weight", "critic_steps")
+
+
+def _learning_rate(config: Toy2DConfig):
+    """Constant, then a linear decay to 1% over the last `decay_epochs` epochs."""
+    if config.decay_epochs == 0:
+        return config.learning_rate
+    steps_per_epoch = TRAIN_POINTS // config.batch_size
+    return LinearTailDecay(
+        config.learning_rate,
+        start=(config.epochs - config.decay_epochs) * steps_per_epoch,
+        length=config.decay_epochs * steps_per_epoch,
+    )
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class LinearTailDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Constant `learning_rate` until optimizer step `start`, then linear to 1% over `length` steps."""
+
+    def __init__(self, learning_rate: float, *, start: int, length: int):
+        self.learning_rate, self.start, self.length = learning_rate, start, length
+
+    def __call__(self, step):
+        progress = keras.ops.clip(
+            (keras.ops.cast(step, "float32") - self.start) / self.length, 0, 1
+        )
+        return self.learning_rate * (1.0 - 0.99 * progress)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "start": self.start, "length": self.length}
+
+
+def _build_setup(config: Toy2DConfig, *, image_shape, seed: int, gp_weight: float | None):
+    import tensorflow as tf
+
+    from gan_course.gan_steps import make_gan_train_step
+    from gan_course.recipes import TrainingSetup, build_adam, fixed_noise
+    from gan_course.wgan import make_wgan_train_step
+
+    if tuple(image_shape) != (2,):
+        raise ValueError(
+            f"the toy models train on 2-D points (--dataset ring8 or grid25), not data of shape {tuple(image_shape)}"
+        )
+    generator = build_toy2d_generator(
+        latent_dim=config.latent_dim, hidden_units=config.generator_units
+    )
+    discriminator = build_toy2d_discriminator(
+        hidden_units=config.discriminator_units,
+        packing=config.packing,
+        input_scale=config.discriminator_input_scale,
+    )
+    optimizers = {
+        name: build_adam(
+            _learning_rate(config),
+            config.beta_1,
+            config.beta_2,
+            variables=model.trainable_variables,
+        )
+        for name, model in (("generator", generator), ("discriminator", discriminator))
+    }
+    rng = tf.random.Generator.from_seed(seed)
+    models_and_optimizers = (
+        generator,
+        discriminator,
+        optimizers["generator"],
+        optimizers["discriminator"],
+    )
+    if gp_weight is None:
+        step = make_gan_train_step(
+            *models_and_optimizers,
+            latent_dim=config.latent_dim,
+            rng=rng,
+            discriminator_steps=config.discriminator_steps,
+            jit_compile=config.jit_compile,
+        )
+    else:
+        step = make_wgan_train_step(
+            *models_and_optimizers,
+            latent_dim=config.latent_dim,
+            rng=rng,
+            critic_steps=config.critic_steps,
+            gp_weight=gp_weight,
+            jit_compile=config.jit_compile,
+        )
+    return TrainingSetup(
+        models={"generator": generator, "discriminator": discriminator},
+        optimizers=optimizers,
+        rng=rng,
+        train_step=step,
+        sample=lambda noise: generator(noise, training=False),
+        fixed_inputs=fixed_noise(512, config.latent_dim, seed + 1),
+        scale="none",  # points are used as they are, never scaled
+        latent_dim=config.latent_dim,
+    )
+
+
+def build_toy_gan_setup(config: Toy2DConfig, *, image_shape=(2,), seed: int = 0):
+    """GAN (or PacGAN when config.packing > 1) on 2-D points, with the shared GAN step."""
+    return _build_setup(config, image_shape=image_shape, seed=seed, gp_weight=None)
+
+
+def build_toy_wgan_gp_setup(config: ToyWGANGPConfig, *, image_shape=(2,), seed: int = 0):
+    """WGAN-GP on 2-D points, with the shared WGAN step."""
+    return _build_setup(config, image_shape=image_shape, seed=seed, gp_weight=config.gp_weight)
