@@ -41,6 +41,8 @@ def test_config_validation():
         DCGANConfig(generator_filters=(64,))
     with pytest.raises(ValueError, match="batch_size"):
         DCGANConfig(batch_size=0)
+    with pytest.raises(ValueError, match="real_label"):
+        DCGANConfig(real_label=1.5)
 
 
 def test_weights_start_from_normal_0_02():
