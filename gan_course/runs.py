@@ -96,6 +96,7 @@ def train_run(
     from gan_course.checkpoints import CheckpointKeeper
     from gan_course.data import load_dataset, make_dataset
     from gan_course.distribution import get_strategy
+    from gan_course.monitor import GANMonitor
     from gan_course.seeding import set_seed
     from gan_course.training import fit
 
@@ -151,6 +152,21 @@ def train_run(
             gif_path=out_dir / "progress.gif",
         )
     ]
+    if "discriminator" in setup.models and images.ndim == 4:
+        # Health signs and named flags each epoch (history.json, TensorBoard); first in the
+        # list, so the callbacks after it see its numbers.
+        callbacks.insert(
+            0,
+            GANMonitor(
+                setup.models["generator"],
+                setup.models["discriminator"],
+                images,
+                latent_dim=setup.latent_dim,
+                real_labels=labels if setup.conditional else None,
+                scale=setup.scale,
+                seed=seed,
+            ),
+        )
     if tensorboard:
         callbacks.append(
             TensorBoard(

@@ -174,6 +174,10 @@ def test_tensorboard_logs_scalars_and_sample_grids(tmp_path):
         for event in tf.compat.v1.train.summary_iterator(str(event_file)):
             tags.update(value.tag for value in event.summary.value)
     assert {"d_loss", "g_loss", "d_real", "d_fake", "samples"} <= tags
+    # the GAN monitor's measurements reach TensorBoard and the history
+    assert {"d_accuracy_real", "d_accuracy_fake", "sample_diversity"} <= tags
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert isinstance(history[0]["flags"], list)
 
 
 def test_evaluate_prints_json_and_accepts_float_images(trained_run, tmp_path, capsys):
