@@ -208,13 +208,13 @@ def table(rows: list[dict], out: Path, commands: list[str], minutes: float) -> s
     lines = [
         f"Measured {datetime.date.today().isoformat()} on {machine()}; every run alone under the CPU lock.",
         "",
-        "| implementation | steps | FID | KID x1000 | precision | recall | min class share | KL to uniform | memorisation |",
+        "| implementation | steps | FID | KID | precision | recall | min class share | KL to uniform | memorisation |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['label']} | {row['steps'] if row['steps'] is not None else '?'} | {row['fid']:.2f} "
-            f"| {1000 * row['kid']:.1f} ± {1000 * row['kid_se']:.1f} | {row['precision']:.2f} "
+            f"| {row['kid']:.2f} ± {row['kid_se']:.2f} | {row['precision']:.2f} "
             f"| {row['recall']:.2f} | {row['min_class_share']:.3f} | {row['kl_to_uniform']:.3f} "
             f"| {row['memorisation']:.2f} |"
         )
