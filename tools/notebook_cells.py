@@ -20,13 +20,16 @@ COLAB_SETUP = (
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/"""
+REPOSITORY = "https://github.com/"""
     + REPOSITORY
-    + """", "/content/gan-course"], check=False)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/gan-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mlxtend", "imageio", "tqdm"], check=True)
-    sys.path.insert(0, "/content/gan-course")"""
+    + """"
+CLONE_TO = "/content/gan-course"
+if "google.colab" in sys.modules:
+    subprocess.run(["git", "clone", "-q", "--depth", "1", REPOSITORY, CLONE_TO], check=False)
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "--no-deps", "-e", CLONE_TO], check=True)
+    subprocess.run([*pip, "mlxtend", "imageio", "tqdm"], check=True)
+    sys.path.insert(0, CLONE_TO)"""
 )
 
 DEVICE_CELL = """import tensorflow as tf
