@@ -12,7 +12,7 @@ from tools.check_notebooks import check_notebook
 from tools.notebook_cells import COLAB_SETUP, write_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 RUFF = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
 
 
