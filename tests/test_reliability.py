@@ -167,78 +167,16 @@ def test_same_seed_gives_identical_samples_and_metrics(tmp_path):
     from gan_course.cli import main
     from gan_course.runs import evaluate_file
 
-    samples = []
-    for run in ("a", "b"):
-        assert (
-            main(
-                [
-                    "train",
-                    "dcgan",
-                    "--epochs",
-                    "1",
-                    "--batch-size",
-                    "256",
-                    "--latent-dim",
-                    "16",
-                    "--seed",
-                    "3",
-                    "--out",
-                    str(tmp_path / run),
-                    "--no-progress",
-                ]
-            )
-            == 0
-        )
-        assert (
-            main(
-                [
-                    "sample",
-                    "--from",
-                    str(tmp_path / run),
-                    "--n",
-                    "200",
-                    "--out",
-                    str(tmp_path / f"{run}.npz"),
-                ]
-            )
-            == 0
-        )
-        samples.append(np.load(tmp_path / f"{run}.npz")["x"])
-    np.testing.assert_array_equal(samples[0], samples[1])
+    def train_and_sample(run: str, seed: int) -> np.ndarray:
+        """One short DCGAN run with `seed`, then 200 samples: uint8 (200, 28, 28)."""
+        folder, samples_file = str(tmp_path / run), str(tmp_path / f"{run}.npz")
+        train = ["train", "dcgan", "--epochs", "1", "--batch-size", "256", "--latent-dim", "16"]
+        assert main([*train, "--seed", str(seed), "--out", folder, "--no-progress"]) == 0
+        assert main(["sample", "--from", folder, "--n", "200", "--out", samples_file]) == 0
+        return np.load(samples_file)["x"]
+
+    first, second = train_and_sample("a", seed=3), train_and_sample("b", seed=3)
+    np.testing.assert_array_equal(first, second)
     assert evaluate_file(tmp_path / "a.npz") == evaluate_file(tmp_path / "b.npz")
     # and a different seed gives different samples
-    assert (
-        main(
-            [
-                "train",
-                "dcgan",
-                "--epochs",
-                "1",
-                "--batch-size",
-                "256",
-                "--latent-dim",
-                "16",
-                "--seed",
-                "4",
-                "--out",
-                str(tmp_path / "c"),
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "sample",
-                "--from",
-                str(tmp_path / "c"),
-                "--n",
-                "200",
-                "--out",
-                str(tmp_path / "c.npz"),
-            ]
-        )
-        == 0
-    )
-    assert not np.array_equal(np.load(tmp_path / "c.npz")["x"], samples[0])
+    assert not np.array_equal(train_and_sample("c", seed=4), first)
