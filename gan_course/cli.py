@@ -141,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also save a checkpoint every STEPS steps (default: after each epoch only)",
     )
     train.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="set any field of the model's config, e.g. --set ema_decay=0.999 (repeatable)",
+    )
+    train.add_argument(
         "--no-progress",
         action="store_true",
         help="hide the progress bar (one line per epoch remains)",
@@ -197,9 +204,15 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "train":
+            from gan_course.config import parse_assignments
+            from gan_course.recipes import get_recipe
             from gan_course.runs import train_run
 
             out_dir = args.out or f"runs/{args.model}"
+            overrides = parse_assignments(get_recipe(args.model).load_config_class(), args.set)
+            for name in ("epochs", "batch_size", "latent_dim"):  # the named options win
+                if getattr(args, name) is not None:
+                    overrides[name] = getattr(args, name)
             history = train_run(
                 args.model,
                 out_dir=out_dir,
@@ -211,9 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 checkpoint_every_steps=args.checkpoint_every,
                 strategy=args.strategy,
                 progress=not args.no_progress,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
-                latent_dim=args.latent_dim,
+                **overrides,
             )
             print(
                 f"Done: {len(history)} epochs in {out_dir} (samples/, progress.gif, checkpoints/, history.json)."

@@ -40,3 +40,40 @@ def check_image_shape(image_shape, *, multiple_of: int = 1) -> tuple[int, int, i
             f"image_shape height and width must be multiples of {multiple_of}, got {image_shape!r}"
         )
     return shape
+
+
+def parse_assignments(config_class, assignments: list[str]) -> dict:
+    """`["field=value", ...]` -> {field: value}, each value converted to the type of the
+    field's default in `config_class` (bool, int, float, str, or a comma-separated tuple)."""
+    defaults = {field.name: field.default for field in dataclasses.fields(config_class)}
+    values = {}
+    for assignment in assignments:
+        name, separator, text = assignment.partition("=")
+        name = name.strip().replace("-", "_")
+        if not separator:
+            raise ValueError(f"--set expects FIELD=VALUE, got {assignment!r}")
+        if name not in defaults:
+            raise ValueError(
+                f"{config_class.__name__} has no field {name!r}; choose one of {', '.join(defaults)}"
+            )
+        values[name] = _convert(name, text.strip(), defaults[name])
+    return values
+
+
+def _convert(name: str, text: str, default):
+    try:
+        if isinstance(default, bool):
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return text.lower() in ("true", "1", "yes")
+        if isinstance(default, tuple):
+            item_type = type(default[0]) if default else str
+            return tuple(item_type(item) for item in text.split(",") if item.strip())
+        if default is None:
+            return text
+        return type(default)(text)
+    except ValueError:
+        kind = "true or false" if isinstance(default, bool) else type(default).__name__
+        raise ValueError(
+            f"--set {name}={text!r}: expected {kind}, like the default {default!r}"
+        ) from None

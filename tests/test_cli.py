@@ -197,3 +197,29 @@ def test_evaluate_prints_json_and_accepts_float_images(trained_run, tmp_path, ca
     from_float = json.loads(capsys.readouterr().out)
     assert from_uint8["n"] == 64 and from_float == pytest.approx(from_uint8, rel=1e-6)
     assert json.loads((tmp_path / "scores.json").read_text()) == from_float
+
+
+def test_set_overrides_any_config_field(tmp_path):
+    out = tmp_path / "gan"
+    argv = ["train", "gan", "--epochs", "1", "--out", str(out), "--no-progress"]
+    assert main(argv + ["--set", "batch_size=512", "--set", "real_label=0.8"]) == 0
+    config = json.loads((out / "run.json").read_text())["config"]
+    assert config["batch_size"] == 512 and config["real_label"] == 0.8
+    assert json.loads((out / "history.json").read_text())[0]["step"] == 4500 // 512
+
+
+@pytest.mark.parametrize(
+    "assignment, message",
+    [
+        ("batch_size", "FIELD=VALUE"),
+        ("no_such_field=1", "no field 'no_such_field'"),
+        ("batch_size=big", "expected int"),
+        ("jit_compile=perhaps", "expected true or false"),
+    ],
+)
+def test_bad_set_exits_2_with_a_fix(tmp_path, assignment, message, capsys):
+    argv = ["train", "gan", "--out", str(tmp_path / "gan"), "--set", assignment]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert not (tmp_path / "gan").exists()
