@@ -86,3 +86,18 @@ def gaussian_kl(mean, log_variance):
     """KL(N(mean, exp(log_variance)) || N(0, I)) in closed form, summed over latent dims."""
     per_dim = -0.5 * (1.0 + log_variance - tf.square(mean) - tf.exp(log_variance))
     return tf.reduce_mean(tf.reduce_sum(per_dim, axis=-1))
+
+
+def least_squares_discriminator_loss(real_scores, fake_scores):
+    """LSGAN (Mao et al. 2017), as in CycleGAN: E[(D(x) - 1)^2] + E[D(G(z))^2] over all patches."""
+    return tf.reduce_mean(tf.square(real_scores - 1.0)) + tf.reduce_mean(tf.square(fake_scores))
+
+
+def least_squares_generator_loss(fake_scores):
+    """LSGAN generator: E[(D(G(z)) - 1)^2]; its gradient does not vanish for confident fakes."""
+    return tf.reduce_mean(tf.square(fake_scores - 1.0))
+
+
+def mean_absolute_error(targets, outputs):
+    """Mean |targets - outputs| over every pixel (L1): CycleGAN's cycle and identity terms."""
+    return tf.reduce_mean(tf.abs(targets - outputs))
