@@ -12,8 +12,9 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import validate_positive
+from gan_course.config import validate_positive, validate_precision
 from gan_course.distribution import scale_for_replicas
+from gan_course.precision import builds_under_precision
 
 ARCHITECTURES = ("dense", "conv")
 
@@ -44,8 +45,11 @@ class AutoencoderConfig:
     # Measured with benchmarks/autoencoder_jit.py (2-core CPU, batch 128, steps/s without ->
     # with XLA): dense 125 -> 110, conv 68 -> 55. XLA does not pay off for either here.
     jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
+    precision: str = "float32"
 
     def __post_init__(self):
+        validate_precision(self)
         validate_positive(self, "latent_dim", "batch_size", "epochs", "learning_rate")
         validate_architecture(self)
         if self.noise_std < 0:
@@ -106,7 +110,7 @@ def build_autoencoder_encoder(
     features = encoder_features(
         images, architecture=architecture, hidden_units=hidden_units, filters=filters
     )
-    codes = layers.Dense(latent_dim, name="code")(features)  # (B, latent_dim)
+    codes = layers.Dense(latent_dim, name="code", dtype="float32")(features)  # (B, latent_dim)
     return keras.Model(images, codes, name=f"{architecture}_encoder")
 
 
@@ -127,7 +131,7 @@ def build_autoencoder_decoder(
         hidden_units=hidden_units,
         filters=filters,
     )
-    images = layers.Activation("sigmoid", name="pixels")(x)  # (B, H, W, C)
+    images = layers.Activation("sigmoid", name="pixels", dtype="float32")(x)  # (B, H, W, C)
     return keras.Model(codes, images, name=f"{architecture}_decoder")
 
 
@@ -173,7 +177,8 @@ def make_autoencoder_train_step(
         with tf.GradientTape() as tape:
             reconstructions = decoder(encoder(inputs, training=True), training=True)
             loss = losses.reconstruction_loss(images, reconstructions)  # clean targets
-            scaled_loss = scale_for_replicas(loss)  # inside the tape, so it is differentiated
+            # Inside the tape, so it is differentiated; scale_loss is 1 unless float16.
+            scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
         gradients = tape.gradient(scaled_loss, variables)
         optimizer.apply_gradients(zip(gradients, variables))
         return {"loss": loss}
@@ -202,6 +207,7 @@ def held_out_images(image_shape, count: int = 64, seed: int = 0):
     return images[np.sort(chosen)].astype("float32") / 255.0
 
 
+@builds_under_precision
 def build_autoencoder_setup(
     config: AutoencoderConfig, *, image_shape=(28, 28, 1), seed: int = 0, fixed_images=None
 ):

@@ -14,6 +14,16 @@ def validate_positive(config, *names: str) -> None:
             raise ValueError(f"{type(config).__name__}.{name} must be positive, got {value!r}")
 
 
+def validate_precision(config) -> None:
+    """Raise ValueError unless `config.precision` names a policy of gan_course.precision."""
+    from gan_course.precision import PRECISIONS
+
+    if config.precision not in PRECISIONS:
+        raise ValueError(
+            f"{type(config).__name__}.precision must be one of {', '.join(PRECISIONS)}, got {config.precision!r}"
+        )
+
+
 def smoke_mode() -> bool:
     """True when GAN_COURSE_SMOKE is set to 1/true/yes: notebooks shrink their runs for CI."""
     return os.environ.get("GAN_COURSE_SMOKE", "").strip().lower() in ("1", "true", "yes")

@@ -7,7 +7,8 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import check_image_shape, validate_positive
+from gan_course.config import check_image_shape, validate_positive, validate_precision
+from gan_course.precision import builds_under_precision
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,9 +35,19 @@ class DCGANConfig:
     discriminator_learning_rate: float = 2e-4
     beta_1: float = 0.5
     real_label: float = 0.9  # one-sided label smoothing; 1.0 turns it off
+    # DiffAugment (gan_course.augment): shift by up to this fraction of the image size, and
+    # erase a square of this fraction; 0 turns either off.
+    augment_translation: float = 0.0
+    augment_cutout: float = 0.0
+    # Samples come from a moving average of the generator's weights (gan_course.weight_average);
+    # 0 samples from the trained weights themselves.
+    weight_average_decay: float = 0.0
     jit_compile: bool = False  # measured: XLA slows these convolutions down on CPU (benchmarks/)
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
+    precision: str = "float32"
 
     def __post_init__(self):
+        validate_precision(self)
         validate_positive(
             self,
             "latent_dim",
@@ -48,6 +59,10 @@ class DCGANConfig:
         if not 0.0 < self.real_label <= 1.0:
             raise ValueError(
                 f"real_label must be in (0, 1] (0.9 smooths, 1.0 turns smoothing off), got {self.real_label!r}"
+            )
+        if not 0.0 <= self.weight_average_decay < 1.0:
+            raise ValueError(
+                f"weight_average_decay must be in [0, 1) (0.999 averages, 0 turns it off), got {self.weight_average_decay!r}"
             )
         if len(self.generator_filters) != 2 or len(self.discriminator_filters) != 2:
             raise ValueError("DCGAN uses two up/down-sampling stages: give two filter widths each")
@@ -79,7 +94,13 @@ def build_dcgan_generator(
         x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f1)
     images = layers.Conv2DTranspose(
-        channels, 4, strides=2, padding="same", activation="tanh", kernel_initializer=_init()
+        channels,
+        4,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=_init(),
+        dtype="float32",  # tanh and samples in float32 under any mixed-precision policy
     )(x)
     return keras.Model(noise, images, name="dcgan_generator")  # (B, H, W, C)
 
@@ -99,16 +120,19 @@ def build_dcgan_discriminator(
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)  # (B, H/4 * W/4 * f1)
-    logits = layers.Dense(1, kernel_initializer=_init())(x)
+    logits = layers.Dense(1, kernel_initializer=_init(), dtype="float32")(x)
     return keras.Model(images, logits, name="dcgan_discriminator")
 
 
+@builds_under_precision
 def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
     """Models, optimizers, RNG and compiled step for one DCGAN run (used by the CLI)."""
     import tensorflow as tf
 
+    from gan_course.augment import make_augment
     from gan_course.gan_steps import make_gan_train_step
     from gan_course.recipes import TrainingSetup, build_adam, fixed_noise
+    from gan_course.weight_average import WeightAverage
 
     generator = build_dcgan_generator(
         latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
@@ -125,6 +149,11 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int
         variables=discriminator.trainable_variables,
     )
     rng = tf.random.Generator.from_seed(seed)
+    average = (
+        WeightAverage(generator, decay=config.weight_average_decay)
+        if config.weight_average_decay > 0
+        else None
+    )
     step = make_gan_train_step(
         generator,
         discriminator,
@@ -133,15 +162,26 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int
         latent_dim=config.latent_dim,
         rng=rng,
         real_label=config.real_label,
+        augment=make_augment(
+            rng, translation=config.augment_translation, cutout_fraction=config.augment_cutout
+        ),
+        weight_average=average,
         jit_compile=config.jit_compile,
     )
+    models = {"generator": generator, "discriminator": discriminator}
+    sampler = generator
+    extra_state = {}
+    if average is not None:
+        models["generator_average"] = sampler = average.average
+        extra_state["generator_average_updates"] = average.updates
     return TrainingSetup(
-        models={"generator": generator, "discriminator": discriminator},
+        models=models,
         optimizers={"generator": generator_optimizer, "discriminator": discriminator_optimizer},
         rng=rng,
         train_step=step,
-        sample=lambda noise: generator(noise, training=False),
+        sample=lambda noise: sampler(noise, training=False),
         fixed_inputs=fixed_noise(64, config.latent_dim, seed + 1),
         scale="gan",
         latent_dim=config.latent_dim,
+        extra_state=extra_state,
     )

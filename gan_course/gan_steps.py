@@ -10,7 +10,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from gan_course import losses
-from gan_course.distribution import replica_gradient_norm, scale_for_replicas
+from gan_course.distribution import scale_for_replicas
+from gan_course.precision import gradient_norm
 
 
 def make_gan_train_step(
@@ -25,6 +26,8 @@ def make_gan_train_step(
     real_label: float = 1.0,
     discriminator_steps: int = 1,
     conditional: bool = False,
+    augment=None,
+    weight_average=None,
     jit_compile: bool = False,
 ):
     """Return `train_step(batch) -> dict of scalar tensors`, compiled with `tf.function`.
@@ -32,6 +35,10 @@ def make_gan_train_step(
     `batch` is images (B, H, W, C) in [-1, 1], or `(images, labels)` when `conditional`;
     conditional models take `[noise, labels]` and `[images, labels]`. `rng` is a
     `tf.random.Generator`: its state is checkpointed, so a resumed run draws the same noise.
+    `augment` (see `gan_course.augment.make_augment`) transforms every image the
+    discriminator sees, real and fake, in both updates; `weight_average` (a
+    `gan_course.weight_average.WeightAverage` of the generator) is updated after each
+    generator step.
     """
     if discriminator_steps < 1:
         raise ValueError(f"discriminator_steps must be >= 1, got {discriminator_steps}")
@@ -43,6 +50,8 @@ def make_gan_train_step(
         return generator([noise, labels] if conditional else noise, training=training)
 
     def discriminate(images, labels, training):
+        if augment is not None:
+            images = augment(images)
         return discriminator([images, labels] if conditional else images, training=training)
 
     def step(batch):
@@ -55,10 +64,10 @@ def make_gan_train_step(
                 real_logits = discriminate(real, labels, True)  # (B, 1)
                 fake_logits = discriminate(fake, labels, True)
                 d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
-                scaled_d_loss = scale_for_replicas(
-                    d_loss
-                )  # inside the tape, so it is differentiated
+                # Inside the tape, so it is differentiated; scale_loss is 1 unless float16.
+                scaled_d_loss = discriminator_optimizer.scale_loss(scale_for_replicas(d_loss))
             d_gradients = tape.gradient(scaled_d_loss, discriminator.trainable_variables)
+            d_grad_norm = gradient_norm(d_gradients, discriminator_optimizer)
             discriminator_optimizer.apply_gradients(
                 zip(d_gradients, discriminator.trainable_variables)
             )
@@ -67,16 +76,19 @@ def make_gan_train_step(
             fake = generate(noise, labels, True)
             fake_logits_for_g = discriminate(fake, labels, True)
             g_loss = generator_objective(fake_logits_for_g)
-            scaled_g_loss = scale_for_replicas(g_loss)
+            scaled_g_loss = generator_optimizer.scale_loss(scale_for_replicas(g_loss))
         g_gradients = tape.gradient(scaled_g_loss, generator.trainable_variables)
+        g_grad_norm = gradient_norm(g_gradients, generator_optimizer)
         generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+        if weight_average is not None:
+            weight_average.update()
         return {
             "d_loss": d_loss,
             "g_loss": g_loss,
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),  # mean D(x)
             "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),  # mean D(G(z)) before the G update
-            "d_grad_norm": replica_gradient_norm(d_gradients),
-            "g_grad_norm": replica_gradient_norm(g_gradients),
+            "d_grad_norm": d_grad_norm,
+            "g_grad_norm": g_grad_norm,
         }
 
     return tf.function(step, jit_compile=jit_compile)

@@ -17,8 +17,9 @@ from gan_course.autoencoder import (
     encoder_features,
     validate_architecture,
 )
-from gan_course.config import validate_positive
+from gan_course.config import validate_positive, validate_precision
 from gan_course.distribution import scale_for_replicas
+from gan_course.precision import builds_under_precision
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,8 +36,11 @@ class VAEConfig:
     # Measured with benchmarks/autoencoder_jit.py (2-core CPU, batch 128, steps/s without ->
     # with XLA): dense 125 -> 103, conv 65 -> 49. XLA does not pay off for either here.
     jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
+    precision: str = "float32"
 
     def __post_init__(self):
+        validate_precision(self)
         validate_positive(self, "latent_dim", "batch_size", "epochs", "learning_rate")
         validate_architecture(self)
         if self.beta < 0:
@@ -58,9 +62,11 @@ def build_vae_encoder(
     features = encoder_features(
         images, architecture=architecture, hidden_units=hidden_units, filters=filters
     )
-    mean = layers.Dense(latent_dim, name="mean")(features)  # (B, latent_dim)
+    mean = layers.Dense(latent_dim, name="mean", dtype="float32")(features)  # (B, latent_dim)
     # The log of the variance is unbounded, so the network needs no positivity constraint.
-    log_variance = layers.Dense(latent_dim, name="log_variance")(features)  # (B, latent_dim)
+    log_variance = layers.Dense(latent_dim, name="log_variance", dtype="float32")(
+        features
+    )  # (B, latent_dim)
     return keras.Model(images, [mean, log_variance], name=f"{architecture}_vae_encoder")
 
 
@@ -81,6 +87,7 @@ def build_vae_decoder(
         hidden_units=hidden_units,
         filters=filters,
     )
+    logits = layers.Activation("linear", dtype="float32")(logits)  # float32 under mixed precision
     return keras.Model(latents, logits, name=f"{architecture}_vae_decoder")
 
 
@@ -144,7 +151,8 @@ def make_vae_train_step(
             noise = rng.normal((tf.shape(images)[0], latent_dim))  # eps ~ N(0, I)
             reconstruction, kl = vae_loss_terms(encoder, decoder, images, noise, training=True)
             loss = reconstruction + beta * kl
-            scaled_loss = scale_for_replicas(loss)  # inside the tape, so it is differentiated
+            # Inside the tape, so it is differentiated; scale_loss is 1 unless float16.
+            scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
         gradients = tape.gradient(scaled_loss, variables)
         optimizer.apply_gradients(zip(gradients, variables))
         return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
@@ -159,6 +167,7 @@ def decode_images(decoder, latents):
     return tf.sigmoid(decoder(latents, training=False))
 
 
+@builds_under_precision
 def build_vae_setup(config: VAEConfig, *, image_shape=(28, 28, 1), seed: int = 0):
     """Models, optimizer, RNG and compiled step for one VAE run (used by the CLI)."""
     import tensorflow as tf

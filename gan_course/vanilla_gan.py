@@ -13,8 +13,9 @@ import math
 import keras
 from keras import layers
 
-from gan_course.config import validate_positive
+from gan_course.config import validate_positive, validate_precision
 from gan_course.losses import GENERATOR_LOSSES
+from gan_course.precision import builds_under_precision
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,8 +36,11 @@ class VanillaGANConfig:
     # jit_compile=True 3848 images/s (2903 per CPU-second); classic train_on_batch 1129.
     # Rounds vary by +-30% with load on the shared CPU; XLA gave no consistent gain here.
     jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
+    precision: str = "float32"
 
     def __post_init__(self):
+        validate_precision(self)
         validate_positive(
             self, "latent_dim", "batch_size", "epochs", "learning_rate", "discriminator_steps"
         )
@@ -68,8 +72,8 @@ def build_vanilla_gan_generator(
     for width in widths:
         x = layers.Dense(width)(x)  # (B, width)
         x = layers.LeakyReLU(0.2)(x)
-    x = layers.Dense(math.prod(image_shape), activation="tanh")(x)  # (B, H*W*C)
-    images = layers.Reshape(image_shape)(x)  # (B, H, W, C)
+    x = layers.Dense(math.prod(image_shape), activation="tanh", dtype="float32")(x)  # (B, H*W*C)
+    images = layers.Reshape(image_shape, dtype="float32")(x)  # (B, H, W, C), float32
     return keras.Model(noise, images, name="vanilla_gan_generator")
 
 
@@ -86,10 +90,11 @@ def build_vanilla_gan_discriminator(
         x = layers.Dense(width)(x)  # (B, width)
         x = layers.LeakyReLU(0.2)(x)
         x = layers.Dropout(dropout)(x)  # active only with training=True
-    logits = layers.Dense(1)(x)  # (B, 1); the losses apply the sigmoid
+    logits = layers.Dense(1, dtype="float32")(x)  # (B, 1); the losses apply the sigmoid
     return keras.Model(images, logits, name="vanilla_gan_discriminator")
 
 
+@builds_under_precision
 def build_vanilla_gan_setup(config: VanillaGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
     """Models, optimizers, RNG and compiled step for one vanilla GAN run (used by the CLI)."""
     import tensorflow as tf

@@ -16,9 +16,10 @@ import tensorflow as tf
 from keras import layers
 
 from gan_course import losses
-from gan_course.config import validate_positive
+from gan_course.config import validate_positive, validate_precision
 from gan_course.dcgan import _init
-from gan_course.distribution import replica_gradient_norm, scale_for_replicas
+from gan_course.distribution import scale_for_replicas
+from gan_course.precision import builds_under_precision, gradient_norm, wrap_optimizer
 
 NORMALIZATIONS = ("none", "layer")
 
@@ -40,8 +41,11 @@ class WGANConfig:
     max_minutes: float | None = None  # notebook time budget; the CLI takes --max-minutes
     # Measured, batch 64 on the 2-core CPU: 75 ms/step without XLA, 263 ms/step with it.
     jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
+    precision: str = "float32"
 
     def __post_init__(self):
+        validate_precision(self)
         validate_positive(
             self,
             "latent_dim",
@@ -74,8 +78,11 @@ class WGANGPConfig:
     # Measured, batch 64 on the 2-core CPU: 301 ms/step without XLA, 389 with it (449 vs 1305
     # at the DCGAN widths): XLA does not pay off even for the double backward pass.
     jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
+    precision: str = "float32"
 
     def __post_init__(self):
+        validate_precision(self)
         validate_positive(
             self, "latent_dim", "batch_size", "epochs", "learning_rate", "gp_weight", "critic_steps"
         )
@@ -113,7 +120,7 @@ def build_wgan_critic(
             x = layers.LayerNormalization()(x)  # statistics of one example's channels
         x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f0), then (B, H/4, W/4, f1)
     x = layers.Flatten()(x)
-    scores = layers.Dense(1, kernel_initializer=_init())(x)
+    scores = layers.Dense(1, kernel_initializer=_init(), dtype="float32")(x)
     return keras.Model(images, scores, name="wgan_critic")
 
 
@@ -165,10 +172,10 @@ def make_wgan_train_step(
                     alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank)
                     penalty = losses.gradient_penalty(critic, real, fake, alpha)
                 total_loss = wasserstein_loss + (gp_weight or 0.0) * penalty
-                scaled_total_loss = scale_for_replicas(
-                    total_loss
-                )  # inside the tape: differentiated
+                # Inside the tape: differentiated; scale_loss is 1 unless float16.
+                scaled_total_loss = critic_optimizer.scale_loss(scale_for_replicas(total_loss))
             c_gradients = tape.gradient(scaled_total_loss, critic.trainable_variables)
+            c_grad_norm = gradient_norm(c_gradients, critic_optimizer)
             critic_optimizer.apply_gradients(zip(c_gradients, critic.trainable_variables))
             if clip_value is not None:  # keep f in a compact set, hence K-Lipschitz for some K
                 for variable in critic.trainable_variables:
@@ -177,16 +184,17 @@ def make_wgan_train_step(
         with tf.GradientTape() as tape:
             fake = generator(noise, training=True)
             g_loss = losses.wasserstein_generator_loss(critic(fake, training=True))
-            scaled_g_loss = scale_for_replicas(g_loss)
+            scaled_g_loss = generator_optimizer.scale_loss(scale_for_replicas(g_loss))
         g_gradients = tape.gradient(scaled_g_loss, generator.trainable_variables)
+        g_grad_norm = gradient_norm(g_gradients, generator_optimizer)
         generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
         return {
             "critic_loss": total_loss,
             "generator_loss": g_loss,
             "wasserstein_estimate": -wasserstein_loss,  # E f(x) - E f(G(z)), last critic update
             "gradient_penalty": penalty,
-            "critic_grad_norm": replica_gradient_norm(c_gradients),
-            "generator_grad_norm": replica_gradient_norm(g_gradients),
+            "critic_grad_norm": c_grad_norm,
+            "generator_grad_norm": g_grad_norm,
         }
 
     return tf.function(step, jit_compile=jit_compile)
@@ -231,11 +239,12 @@ def _build_setup(config, optimizers, *, image_shape, seed: int, clip_value, gp_w
     )
 
 
+@builds_under_precision
 def build_wgan_setup(config: WGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
     """WGAN with weight clipping and RMSProp (momentum-free, as the paper advises)."""
 
     def rmsprop(variables):
-        optimizer = keras.optimizers.RMSprop(learning_rate=config.learning_rate)
+        optimizer = wrap_optimizer(keras.optimizers.RMSprop(learning_rate=config.learning_rate))
         optimizer.build(variables)  # built now so a checkpoint can restore its slots
         return optimizer
 
@@ -249,6 +258,7 @@ def build_wgan_setup(config: WGANConfig, *, image_shape=(28, 28, 1), seed: int =
     )
 
 
+@builds_under_precision
 def build_wgan_gp_setup(config: WGANGPConfig, *, image_shape=(28, 28, 1), seed: int = 0):
     """WGAN-GP with Adam(learning_rate, beta_1, beta_2)."""
     from gan_course.recipes import build_adam

@@ -54,7 +54,16 @@ from gan_course.training import fit
 digits, _ = load_dataset("mnist_5k")
 with mirrored.scope():
     setup = build_dcgan_setup(
-        DCGANConfig(latent_dim=16, generator_filters=(32, 16), discriminator_filters=(16, 32)),
+        DCGANConfig(
+            latent_dim=16,
+            generator_filters=(32, 16),
+            discriminator_filters=(16, 32),
+            # Both write variables from inside the replicated step: the average through
+            # merge_call, the augmentation through the shared RNG.
+            weight_average_decay=0.9,
+            augment_translation=0.125,
+            augment_cutout=0.5,
+        ),
         seed=0,
     )
 before = [v.numpy() for v in setup.models["generator"].trainable_variables]
@@ -66,10 +75,32 @@ history = fit(
     progress=False,
     verbose=False,
 )
+average_moved = int(setup.extra_state["generator_average_updates"].numpy())
 generator_moved = any(
     np.any(a != v.numpy())
     for a, v in zip(before, setup.models["generator"].trainable_variables, strict=True)
 )
+
+# Weight clipping writes the critic's variables from inside the replicated step.
+from gan_course.wgan import WGANConfig, build_wgan_setup
+
+with mirrored.scope():
+    wgan = build_wgan_setup(
+        WGANConfig(latent_dim=16, generator_filters=(32, 16), critic_filters=(16, 32)), seed=0
+    )
+fit(
+    wgan.train_step,
+    make_dataset(digits[:128], batch_size=64, seed=0),
+    epochs=1,
+    strategy=mirrored,
+    progress=False,
+    verbose=False,
+)
+critic_values = [
+    float(np.max(np.abs(replica.numpy())))
+    for variable in wgan.models["critic"].trainable_variables
+    for replica in mirrored.experimental_local_results(variable)
+]
 
 print(
     json.dumps(
@@ -83,6 +114,9 @@ print(
             "mirrored_losses": mirrored_losses,
             "gan_history": history,
             "gan_generator_moved": bool(generator_moved),
+            "gan_average_updates": average_moved,
+            "wgan_largest_critic_weight": max(critic_values),
+            "wgan_clip_value": WGANConfig().clip_value,
         }
     )
 )

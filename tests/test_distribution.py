@@ -33,6 +33,9 @@ def test_mirrored_step_matches_single_device_step():
     # The shared GAN step and the loop run under the strategy: finite, and the generator learns.
     epoch = report["gan_history"][0]
     assert epoch["step"] == 4 and report["gan_generator_moved"]
+    assert report["gan_average_updates"] == 4  # the weight average moved once per step
+    # Weight clipping holds on every replica's copy of the critic.
+    assert 0 < report["wgan_largest_critic_weight"] <= report["wgan_clip_value"]
     assert all(
         math.isfinite(epoch[key]) for key in ("d_loss", "g_loss", "d_grad_norm", "g_grad_norm")
     )
