@@ -27,10 +27,12 @@ class TrainingSetup:
     conditional: bool = False
     generative: bool = True  # False for plain autoencoders: nothing to sample from noise
     latent_dim: int | None = None
+    extra_state: dict = dataclasses.field(default_factory=dict)  # more variables to checkpoint
 
     def trackables(self) -> dict:
         """Objects a checkpoint must hold to resume exactly."""
         named = dict(self.models)
+        named.update(self.extra_state)
         named.update({f"{name}_optimizer": opt for name, opt in self.optimizers.items()})
         named["rng"] = self.rng
         return named
@@ -106,6 +108,30 @@ RECIPES: dict[str, Recipe] = {
         "build_toy_wgan_gp_setup",
         "WGAN-GP on 2-D points (notebook 03b)",
     ),
+    "pixelcnn": Recipe(
+        "gan_course.pixelcnn",
+        "PixelCNNConfig",
+        "build_pixelcnn_setup",
+        "PixelCNN, an explicit-density model on binarised digits (notebook 08)",
+    ),
+    "pix2pix": Recipe(
+        "gan_course.pix2pix",
+        "Pix2PixConfig",
+        "build_pix2pix_setup",
+        "pix2pix: U-Net + PatchGAN paired translation, --task inpaint|superres|edges (notebook 09)",
+    ),
+    "cyclegan": Recipe(
+        "gan_course.cyclegan",
+        "CycleGANConfig",
+        "build_cyclegan_setup",
+        "CycleGAN: unpaired translation between two digit styles (notebook 10)",
+    ),
+    "stylegan": Recipe(
+        "gan_course.stylegan",
+        "StyleGANConfig",
+        "build_stylegan_setup",
+        "style-based generator (lite): mapping network, modulation, noise inputs (notebook 11)",
+    ),
 }
 
 
@@ -122,11 +148,25 @@ def fixed_noise(count: int, latent_dim: int, seed: int):
     return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype("float32")
 
 
-def build_adam(learning_rate: float, beta_1: float, beta_2: float = 0.999, *, variables=None):
-    """Adam, built on `variables` at once so a checkpoint can restore its slots before step 1."""
+def build_adam(
+    learning_rate: float,
+    beta_1: float,
+    beta_2: float = 0.999,
+    *,
+    variables=None,
+    precision: str | None = None,
+):
+    """Adam, built on `variables` at once so a checkpoint can restore its slots before step 1.
+
+    Under mixed_float16 (`precision`, or by default the active Keras policy, which a
+    setup function sets from its config) it is wrapped in a dynamic `LossScaleOptimizer`.
+    """
     import keras
 
+    from gan_course.precision import wrap_optimizer
+
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2)
+    optimizer = wrap_optimizer(optimizer, precision)
     if variables is not None:
         optimizer.build(variables)
     return optimizer
