@@ -1,0 +1,95 @@
+"""The shared adversarial step: simultaneous updates match a hand-written two-tape step."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_course import losses
+from gan_course.gan_steps import make_gan_train_step
+
+
+def tiny_pair(seed):
+    keras.utils.set_random_seed(seed)
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6, activation="tanh")])
+    discriminator = keras.Sequential([keras.Input((6,)), keras.layers.Dense(1)])
+    return generator, discriminator
+
+
+def sgd(variables):
+    optimizer = keras.optimizers.SGD(0.1)
+    optimizer.build(variables)
+    return optimizer
+
+
+def test_simultaneous_step_uses_one_batch_of_fakes_for_both_updates():
+    real = tf.constant(np.random.default_rng(0).normal(size=(8, 6)), tf.float32)
+    generator, discriminator = tiny_pair(0)
+    step = make_gan_train_step(
+        generator,
+        discriminator,
+        sgd(generator.trainable_variables),
+        sgd(discriminator.trainable_variables),
+        latent_dim=4,
+        rng=tf.random.Generator.from_seed(5),
+        simultaneous=True,
+    )
+    outputs = step(real)
+
+    # By hand: the same noise, both gradients taken before either update.
+    expected_generator, expected_discriminator = tiny_pair(0)
+    noise = tf.random.Generator.from_seed(5).normal((8, 4))
+    with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+        fake_logits = expected_discriminator(expected_generator(noise))
+        d_loss = losses.discriminator_loss(expected_discriminator(real), fake_logits)
+        g_loss = losses.generator_loss_nonsaturating(fake_logits)
+    d_gradients = d_tape.gradient(d_loss, expected_discriminator.trainable_variables)
+    g_gradients = g_tape.gradient(g_loss, expected_generator.trainable_variables)
+    for variable, gradient in zip(expected_discriminator.trainable_variables, d_gradients):
+        variable.assign_sub(0.1 * gradient)
+    for variable, gradient in zip(expected_generator.trainable_variables, g_gradients):
+        variable.assign_sub(0.1 * gradient)
+
+    assert float(outputs["d_loss"]) == pytest.approx(float(d_loss), rel=1e-6)
+    assert float(outputs["g_loss"]) == pytest.approx(float(g_loss), rel=1e-6)
+    pairs = zip(
+        generator.weights + discriminator.weights,
+        expected_generator.weights + expected_discriminator.weights,
+        strict=True,
+    )
+    for actual, expected in pairs:
+        np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_alternating_step_differs_from_simultaneous():
+    """The default lets the generator see the updated discriminator: different weights."""
+    real = tf.constant(np.random.default_rng(0).normal(size=(8, 6)), tf.float32)
+    results = []
+    for simultaneous in (False, True):
+        generator, discriminator = tiny_pair(0)
+        make_gan_train_step(
+            generator,
+            discriminator,
+            sgd(generator.trainable_variables),
+            sgd(discriminator.trainable_variables),
+            latent_dim=4,
+            rng=tf.random.Generator.from_seed(5),
+            simultaneous=simultaneous,
+        )(real)
+        results.append(generator.weights[0].numpy())
+    assert not np.allclose(results[0], results[1])
+
+
+def test_simultaneous_needs_one_discriminator_step():
+    generator, discriminator = tiny_pair(0)
+    with pytest.raises(ValueError, match="discriminator_steps=1"):
+        make_gan_train_step(
+            generator,
+            discriminator,
+            sgd(generator.trainable_variables),
+            sgd(discriminator.trainable_variables),
+            latent_dim=4,
+            rng=tf.random.Generator.from_seed(0),
+            discriminator_steps=2,
+            simultaneous=True,
+        )
