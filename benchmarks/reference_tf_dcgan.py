@@ -27,8 +27,12 @@ NOISE_DIM = 100
 LEARNING_RATE = 1e-4
 
 
-def make_generator_model():
-    """The tutorial's generator: noise (B, 100) -> images (B, 28, 28, 1) in [-1, 1] (tanh)."""
+def make_generator_model(output_dtype=None):
+    """The tutorial's generator: noise (B, 100) -> images (B, 28, 28, 1) in [-1, 1] (tanh).
+
+    `output_dtype="float32"` keeps the last layer in float32 under a mixed-precision policy
+    (benchmarks/bench_tutorial_dcgan.py); None is the tutorial's model exactly.
+    """
     import keras
     from keras import layers
 
@@ -46,14 +50,20 @@ def make_generator_model():
             layers.BatchNormalization(),
             layers.LeakyReLU(),  # (B, 14, 14, 64)
             layers.Conv2DTranspose(
-                1, (5, 5), strides=(2, 2), padding="same", use_bias=False, activation="tanh"
+                1,
+                (5, 5),
+                strides=(2, 2),
+                padding="same",
+                use_bias=False,
+                activation="tanh",
+                dtype=output_dtype,
             ),  # (B, 28, 28, 1)
         ],
         name="tutorial_generator",
     )
 
 
-def make_discriminator_model():
+def make_discriminator_model(output_dtype=None):
     """The tutorial's discriminator: images (B, 28, 28, 1) -> one logit (B, 1), unbounded."""
     import keras
     from keras import layers
@@ -68,7 +78,7 @@ def make_discriminator_model():
             layers.LeakyReLU(),
             layers.Dropout(0.3),  # (B, 7, 7, 128)
             layers.Flatten(),
-            layers.Dense(1),
+            layers.Dense(1, dtype=output_dtype),
         ],
         name="tutorial_discriminator",
     )
