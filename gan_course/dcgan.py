@@ -35,6 +35,8 @@ class DCGANConfig:
     discriminator_learning_rate: float = 2e-4
     beta_1: float = 0.5
     real_label: float = 0.9  # one-sided label smoothing; 1.0 turns it off
+    discriminator_batch_norm: bool = True
+    discriminator_dropout: float = 0.0
     # DiffAugment (gan_course.augment): shift by up to this fraction of the image size, and
     # erase a square of this fraction; 0 turns either off.
     augment_translation: float = 0.0
@@ -63,6 +65,10 @@ class DCGANConfig:
         if not 0.0 <= self.weight_average_decay < 1.0:
             raise ValueError(
                 f"weight_average_decay must be in [0, 1) (0.999 averages, 0 turns it off), got {self.weight_average_decay!r}"
+            )
+        if not 0.0 <= self.discriminator_dropout < 1.0:
+            raise ValueError(
+                f"discriminator_dropout must be in [0, 1), got {self.discriminator_dropout!r}"
             )
         if len(self.generator_filters) != 2 or len(self.discriminator_filters) != 2:
             raise ValueError("DCGAN uses two up/down-sampling stages: give two filter widths each")
@@ -109,16 +115,23 @@ def build_dcgan_discriminator(
     *,
     image_shape: tuple[int, int, int] = (28, 28, 1),
     filters: tuple[int, ...] = (64, 128),
+    batch_norm: bool = True,
+    dropout: float = 0.0,
 ) -> keras.Model:
-    """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid)."""
+    """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid).
+
+    `batch_norm=False, dropout=0.3` gives the TensorFlow tutorial's discriminator layout.
+    """
     check_image_shape(image_shape, multiple_of=4)
     images = keras.Input(image_shape, name="images")
     x = images
     for index, width_out in enumerate(filters):
         x = layers.Conv2D(width_out, 4, strides=2, padding="same", kernel_initializer=_init())(x)
-        if index > 0:  # DCGAN: no BatchNorm on the discriminator's input layer
+        if batch_norm and index > 0:  # DCGAN: no BatchNorm on the discriminator's input layer
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
+        if dropout > 0:
+            x = layers.Dropout(dropout)(x)
     x = layers.Flatten()(x)  # (B, H/4 * W/4 * f1)
     logits = layers.Dense(1, kernel_initializer=_init(), dtype="float32")(x)
     return keras.Model(images, logits, name="dcgan_discriminator")
@@ -138,7 +151,10 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int
         latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
     )
     discriminator = build_dcgan_discriminator(
-        image_shape=image_shape, filters=config.discriminator_filters
+        image_shape=image_shape,
+        filters=config.discriminator_filters,
+        batch_norm=config.discriminator_batch_norm,
+        dropout=config.discriminator_dropout,
     )
     generator_optimizer = build_adam(
         config.learning_rate, config.beta_1, variables=generator.trainable_variables
