@@ -1,7 +1,8 @@
-"""Images/s of the MLP GAN three ways, side by side: classic `train_on_batch`, our
-`tf.function` step, and the same step with XLA (`jit_compile=True`).
+"""Images/s of the MLP GAN side by side: classic `train_on_batch`, our `tf.function`
+step, the same step with XLA (`jit_compile=True`), and XLA in the precision that
+`precision="auto"` picks for this machine (mixed_bfloat16 on a CPU with bf16 units).
 
-    python benchmarks/bench_vanilla_gan.py      # ~2 minutes: 3 rounds x 3 ways x 10 s
+    python benchmarks/bench_vanilla_gan.py      # ~3 minutes: 3 rounds x 4 ways x 10 s
 
 Each way trains the same architecture at batch 128 on mnist_5k after a warm-up (tracing
 and XLA compilation are not timed); the ways take turns in rounds so a burst of load from
@@ -13,24 +14,12 @@ On a shared machine run it under the course's CPU lock (see benchmarks/README.md
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for reference_classic_gan
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def timed(step_fn, seconds: float, batch_size: int, finish=lambda result: None):
@@ -58,22 +47,31 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     import keras
-    import tensorflow as tf
     from reference_classic_gan import build_classic_gan, classic_training_steps, flat_images
 
     from gan_course.data import load_dataset, make_dataset
     from gan_course.vanilla_gan import VanillaGANConfig, build_vanilla_gan_setup
 
     images, _ = load_dataset("mnist_5k", split="train")
-    print(f"CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} cores visible")
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, batch {args.batch_size}")
+    from machine import machine_report
+
+    print(machine_report())
+    print(f"batch {args.batch_size}")
     keras.utils.set_random_seed(0)
     classic_steps = classic_training_steps(
         *build_classic_gan(), flat_images(images), batch_size=args.batch_size
     )
     ways = {"classic train_on_batch + predict": (lambda: next(classic_steps), lambda r: None)}
-    for name, jit_compile in (("tf.function", False), ("tf.function + XLA", True)):
-        config = VanillaGANConfig(jit_compile=jit_compile, batch_size=args.batch_size)
+    from gan_course.precision import resolve_precision
+
+    auto = resolve_precision("auto")
+    variants = [("tf.function", False, "float32"), ("tf.function + XLA", True, "float32")]
+    if auto != "float32":
+        variants.append((f"tf.function + XLA, {auto}", True, auto))
+    for name, jit_compile, precision in variants:
+        config = VanillaGANConfig(
+            jit_compile=jit_compile, batch_size=args.batch_size, precision=precision
+        )
         setup = build_vanilla_gan_setup(config, image_shape=images.shape[1:], seed=0)
         batches = iter(make_dataset(images, batch_size=args.batch_size, seed=0).repeat())
         step = lambda setup=setup, batches=batches: setup.train_step(next(batches))  # noqa: E731
