@@ -1,0 +1,97 @@
+"""Time to quality: minutes of training on this machine until the course DCGAN (package
+defaults) reaches a target FID, by default the classic MLP GAN's 10-minute FID from the
+quality bar (benchmarks/README.md). Issue 5's target: at most 3 minutes on 2 cores.
+
+    python benchmarks/time_to_quality.py                  # up to 10 min of training
+    python benchmarks/time_to_quality.py --target 36.08 --max-minutes 10 --every 0.5
+
+Training runs the package's compiled step on mnist_5k; every `--every` minutes of training
+the clock stops, 4,500 samples from fixed noise are scored (FID on the course classifier
+against the 4,500 training digits, as in quality_bar.py), and the clock restarts, so the
+minutes reported are training minutes only. Run it alone (under the CPU lock) so the
+clock is honest. Prints one line per evaluation and a final JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", type=float, default=36.08, help="FID to reach")
+    parser.add_argument("--max-minutes", type=float, default=10.0)
+    parser.add_argument("--every", type=float, default=0.5, help="minutes between evaluations")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    args = parser.parse_args(argv)
+
+    import dataclasses
+
+    import numpy as np
+    from machine import machine_report
+
+    from gan_course import classifier, metrics
+    from gan_course.config import parse_assignments
+    from gan_course.data import load_dataset, make_dataset, to_uint8
+    from gan_course.dcgan import DCGANConfig, build_dcgan_setup
+    from gan_course.seeding import set_seed
+
+    print(machine_report())
+    config = dataclasses.replace(DCGANConfig(), **parse_assignments(DCGANConfig, args.set))
+    print(f"config: {config}")
+    set_seed(args.seed)
+    images, _ = load_dataset("mnist_5k")
+    real_features = classifier.digit_features(images)
+    setup = build_dcgan_setup(config, image_shape=images.shape[1:], seed=args.seed)
+    noise = np.random.default_rng(args.seed + 1).standard_normal((len(images), config.latent_dim))
+    noise = noise.astype("float32")
+
+    def fid() -> float:
+        samples = np.concatenate(
+            [to_uint8(np.asarray(setup.sample(chunk)), "gan") for chunk in np.split(noise, 9)]
+        )
+        return metrics.fid_from_features(real_features, classifier.digit_features(samples))
+
+    trained, steps, epoch, reached = 0.0, 0, 0, None
+    next_evaluation = args.every * 60
+    rows = []
+    while trained < args.max_minutes * 60 and reached is None:
+        start = time.perf_counter()
+        for batch in make_dataset(
+            images, batch_size=config.batch_size, scale="gan", seed=args.seed, epoch=epoch
+        ):
+            outputs = setup.train_step(batch)
+            steps += 1
+            if steps % 10 == 0:
+                float(outputs["d_loss"])  # wait for the queued steps before reading the clock
+                if trained + time.perf_counter() - start >= next_evaluation:
+                    break
+        trained += time.perf_counter() - start
+        epoch += 1
+        if trained >= next_evaluation:
+            score = fid()
+            rows.append({"minutes": round(trained / 60, 2), "steps": steps, "fid": round(score, 2)})
+            print(f"{trained / 60:5.2f} min  {steps:6d} steps  FID {score:7.2f}", flush=True)
+            if score <= args.target:
+                reached = trained / 60
+            next_evaluation += args.every * 60
+    print(
+        json.dumps(
+            {
+                "target_fid": args.target,
+                "minutes_to_target": None if reached is None else round(reached, 2),
+                "evaluations": rows,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
