@@ -120,10 +120,10 @@ def main(argv=None) -> None:
         step, generator, discriminator = build_way(kind, precision)
         g_flops, d_flops = forward_flops(generator), forward_flops(discriminator)
         # Simultaneous: G fwd+bwd on B, D fwd+bwd on 2B. Alternating adds a G forward and a
-        # D forward+backward on B fakes.
+        # D forward + input-gradient backward on B fakes (no D weight gradients there).
         per_image = 3 * g_flops + 6 * d_flops
         if kind == "alternating":
-            per_image += g_flops + 3 * d_flops
+            per_image += g_flops + 2 * d_flops
         if pipeline:
             batches = iter(make_dataset(images, batch_size=BATCH_SIZE, seed=0).repeat())
             next_batch = lambda batches=batches: next(batches)  # noqa: E731
