@@ -37,6 +37,8 @@ class DCGANConfig:
     real_label: float = 0.9  # one-sided label smoothing; 1.0 turns it off
     discriminator_batch_norm: bool = True
     discriminator_dropout: float = 0.0
+    discriminator_spectral_norm: bool = False
+    discriminator_minibatch_std: bool = False
     # DiffAugment (gan_course.augment): shift by up to this fraction of the image size, and
     # erase a square of this fraction; 0 turns either off.
     augment_translation: float = 0.0
@@ -111,12 +113,28 @@ def build_dcgan_generator(
     return keras.Model(noise, images, name="dcgan_generator")  # (B, H, W, C)
 
 
+class MinibatchStdDev(layers.Layer):
+    """Append one channel holding the batch's mean per-pixel standard deviation (Karras et al.
+    2018): a batch of near-identical fakes shows a low value, so the discriminator can see
+    collapse that no single image reveals. (B, H, W, C) -> (B, H, W, C + 1)."""
+
+    def call(self, x):
+        import tensorflow as tf
+
+        deviation = tf.math.reduce_std(x, axis=0)  # (H, W, C), across the batch
+        value = tf.reduce_mean(deviation)  # one scalar
+        filler = tf.ones_like(x[..., :1]) * tf.cast(value, x.dtype)  # (B, H, W, 1)
+        return tf.concat([x, filler], axis=-1)
+
+
 def build_dcgan_discriminator(
     *,
     image_shape: tuple[int, int, int] = (28, 28, 1),
     filters: tuple[int, ...] = (64, 128),
     batch_norm: bool = True,
     dropout: float = 0.0,
+    spectral_norm: bool = False,
+    minibatch_std: bool = False,
 ) -> keras.Model:
     """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid).
 
@@ -126,14 +144,24 @@ def build_dcgan_discriminator(
     images = keras.Input(image_shape, name="images")
     x = images
     for index, width_out in enumerate(filters):
-        x = layers.Conv2D(width_out, 4, strides=2, padding="same", kernel_initializer=_init())(x)
+        if minibatch_std and index == len(filters) - 1:
+            x = MinibatchStdDev()(x)  # before the last convolution, as in ProGAN
+        convolution = layers.Conv2D(
+            width_out, 4, strides=2, padding="same", kernel_initializer=_init()
+        )
+        if spectral_norm:  # Miyato et al. 2018: each layer 1-Lipschitz, one power iteration
+            convolution = layers.SpectralNormalization(convolution)
+        x = convolution(x)
         if batch_norm and index > 0:  # DCGAN: no BatchNorm on the discriminator's input layer
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout > 0:
             x = layers.Dropout(dropout)(x)
     x = layers.Flatten()(x)  # (B, H/4 * W/4 * f1)
-    logits = layers.Dense(1, kernel_initializer=_init(), dtype="float32")(x)
+    output_layer = layers.Dense(1, kernel_initializer=_init(), dtype="float32")
+    if spectral_norm:
+        output_layer = layers.SpectralNormalization(output_layer, dtype="float32")
+    logits = output_layer(x)  # (B, 1)
     return keras.Model(images, logits, name="dcgan_discriminator")
 
 
@@ -155,6 +183,8 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int
         filters=config.discriminator_filters,
         batch_norm=config.discriminator_batch_norm,
         dropout=config.discriminator_dropout,
+        spectral_norm=config.discriminator_spectral_norm,
+        minibatch_std=config.discriminator_minibatch_std,
     )
     generator_optimizer = build_adam(
         config.learning_rate, config.beta_1, variables=generator.trainable_variables

@@ -102,3 +102,56 @@ def test_resume_continues_from_epoch_one(tmp_path, capsys):
     assert f"epoch 1, step {steps_per_epoch}" in capsys.readouterr().out
     assert [entry["epoch"] for entry in second] == [1, 2]
     assert second[1]["step"] == 2 * steps_per_epoch
+
+
+def test_minibatch_std_channel_is_zero_for_identical_images():
+    from gan_course.dcgan import MinibatchStdDev
+
+    same = tf.ones((4, 7, 7, 3)) * tf.random.normal((1, 7, 7, 3))
+    varied = tf.random.normal((4, 7, 7, 3))
+    assert MinibatchStdDev()(same).shape == (4, 7, 7, 4)
+    assert float(tf.reduce_max(tf.abs(MinibatchStdDev()(same)[..., -1]))) < 1e-6
+    expected = float(tf.reduce_mean(tf.math.reduce_std(varied, axis=0)))
+    np.testing.assert_allclose(MinibatchStdDev()(varied)[..., -1].numpy(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batch_norm": False, "dropout": 0.3},
+        {"spectral_norm": True, "batch_norm": False},
+        {"minibatch_std": True},
+    ],
+)
+def test_discriminator_variants_keep_shapes_and_train(options):
+    discriminator = build_dcgan_discriminator(filters=(8, 16), **options)
+    layer_types = {type(layer).__name__ for layer in discriminator.layers}
+    assert ("BatchNormalization" in layer_types) == options.get("batch_norm", True)
+    assert ("Dropout" in layer_types) == ("dropout" in options)
+    assert ("SpectralNormalization" in layer_types) == ("spectral_norm" in options)
+    assert ("MinibatchStdDev" in layer_types) == ("minibatch_std" in options)
+    config = DCGANConfig(
+        **TINY,
+        discriminator_batch_norm=options.get("batch_norm", True),
+        discriminator_dropout=options.get("dropout", 0.0),
+        discriminator_spectral_norm=options.get("spectral_norm", False),
+        discriminator_minibatch_std=options.get("minibatch_std", False),
+    )
+    setup = build_dcgan_setup(config, seed=0)
+    images = tf.random.uniform((8, 28, 28, 1), -1, 1)
+    assert setup.models["discriminator"](images).shape == (8, 1)
+    outputs = setup.train_step(images)
+    assert all(np.isfinite(float(v)) for v in outputs.values())
+
+
+def test_weight_average_samples_and_is_checkpointed(tmp_path):
+    config = DCGANConfig(**TINY, weight_average_decay=0.9)
+    setup = build_dcgan_setup(config, seed=0)
+    assert "generator_average" in setup.models
+    assert "generator_average_updates" in setup.trackables()
+    setup.train_step(tf.random.uniform((8, 28, 28, 1), -1, 1))
+    average = setup.models["generator_average"]
+    noise = setup.fixed_inputs[:4]
+    np.testing.assert_allclose(setup.sample(noise), average(noise, training=False))
+    live = setup.models["generator"](noise, training=False)
+    assert not np.allclose(setup.sample(noise), live)  # samples come from the average
