@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_course import cli, data, toy2d
+from gan_course import cli, data, rejection, toy2d
 from gan_course.wgan import sample_interpolation_weights
 
 TINY = {"generator_units": (16,), "discriminator_units": (16,), "batch_size": 64, "epochs": 1}
@@ -151,3 +151,98 @@ def test_cli_train_then_sample_grid25(tmp_path, capsys):
     with np.load(out) as arrays:
         assert arrays["x"].dtype == np.float32 and arrays["x"].shape == (300, 2)
         assert arrays["x"].std() > 0
+
+
+def sign_discriminator(points, training=False):
+    """Logit +10 for points with x > 0, -10 otherwise: 'data lives on the right half'."""
+    return 10.0 * np.sign(np.asarray(points)[:, :1])
+
+
+def identity_generator(noise, training=False):
+    return np.asarray(noise)[:, :2]
+
+
+def test_rejection_scores_match_the_paper_formula():
+    logits = np.array([0.0, -1.0, -5.0])
+    expected = logits - 0.0 - np.log(1.0 - np.exp(logits - 1e-6))  # D_M = 0, gamma = 0
+    np.testing.assert_allclose(rejection.rejection_scores(logits, 0.0), expected)
+    np.testing.assert_allclose(rejection.rejection_scores(logits, 0.0, gamma=2.0), expected - 2.0)
+    # far below the maximum, sigmoid(F) is exp(D - D_M): exact rejection sampling
+    far = rejection.rejection_scores(np.array([-12.0]), 0.0)
+    np.testing.assert_allclose(1.0 / (1.0 + np.exp(-far)), np.exp(-12.0), rtol=1e-3)
+
+
+def test_rejection_sample_keeps_only_points_the_discriminator_calls_real():
+    samples, acceptance = rejection.rejection_sample(
+        identity_generator, sign_discriminator, 300, latent_dim=2, gamma=0.0, batch_size=1000
+    )
+    assert samples.shape == (300, 2)
+    assert (samples[:, 0] > 0).all()  # every kept point has logit 10 = D_M
+    assert 0.4 < acceptance < 0.6  # half of N(0, I) lies at x > 0
+
+
+def test_rejection_sample_raises_when_nothing_is_accepted():
+    with pytest.raises(RuntimeError, match="lower gamma"):
+        rejection.rejection_sample(
+            identity_generator,
+            sign_discriminator,
+            10,
+            latent_dim=2,
+            gamma=100.0,
+            batch_size=100,
+            max_candidates=300,
+        )
+
+
+def test_fit_density_ratio_changes_only_the_discriminator_and_learns_the_data_side():
+    generator = toy2d.build_toy2d_generator(latent_dim=2, hidden_units=(8,))
+    discriminator = toy2d.build_toy2d_discriminator(hidden_units=(16,))
+    generator_before = [w.numpy() for w in generator.weights]
+    real = np.full((256, 2), 20.0, np.float32)  # far from every generated point
+    losses = rejection.fit_density_ratio(
+        discriminator, generator, real, latent_dim=2, steps=60, batch_size=64, learning_rate=1e-2
+    )
+    assert len(losses) == 60 and losses[-1] < 0.5 * losses[0]
+    for before, after in zip(generator_before, generator.weights):
+        np.testing.assert_array_equal(before, after.numpy())
+    assert float(discriminator(real[:1])[0, 0]) > 0 > float(discriminator(np.zeros((1, 2)))[0, 0])
+
+
+def test_fourier_discriminator_shapes_and_fixed_projection():
+    discriminator = rejection.build_fourier_discriminator(features=8, hidden_units=(4,))
+    assert discriminator(tf.zeros((5, 2))).shape == (5, 1)
+    projection = discriminator.layers[1]
+    assert projection.kernel.shape == (2, 8) and not projection.trainable
+    # 2*pi*N(0, 1) frequencies: a spread far above the default Dense initialisation
+    wide = rejection.build_fourier_discriminator(features=4096, hidden_units=(4,))
+    assert 5.0 < float(np.std(wide.layers[1].kernel.numpy())) < 7.5
+
+
+def test_discriminator_rejection_sampling_keeps_n_points_near_the_data():
+    real = np.tile([[3.0, 3.0]], (512, 1)).astype(np.float32)
+    real += 0.05 * np.random.default_rng(0).standard_normal(real.shape).astype(np.float32)
+    result = rejection.discriminator_rejection_sampling(
+        lambda noise, training=False: noise + 3.0,  # N((3, 3), I): 1.1% within 0.15
+        real,
+        100,
+        latent_dim=2,
+        steps=300,
+        gamma_percentile=99.0,
+    )
+    assert result["samples"].shape == (100, 2) and len(result["losses"]) == 300
+    distances = np.linalg.norm(result["samples"] - 3.0, axis=1)
+    assert np.median(distances) < 0.4  # the generator's own median distance is 1.18
+    assert 0.0 < result["acceptance"] < 0.05
+
+
+def test_rejection_command_line_on_a_toy_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    arguments = ["train", "toy-gan", "--dataset", "ring8", "--epochs", "1", "--batch-size", "1024"]
+    assert cli.main(arguments + ["--out", str(run), "--no-progress"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "drs.npz"
+    assert rejection.main([str(run), "--n", "100", "--steps", "20", "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(printed) == {"modes", "hq_percent", "acceptance"}
+    points = np.load(out)["x"]
+    assert points.shape == (100, 2) and points.dtype == np.float32
