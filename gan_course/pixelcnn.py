@@ -25,6 +25,7 @@ class PixelCNNConfig:
     filters: int = 64  # channels of every masked convolution
     residual_blocks: int = 5  # masked 3x3 type-B residual blocks after the 7x7 type-A layer
     batch_size: int = 64
+    # Notebook 08: 12 epochs in 6 minutes on a shared CPU -> held-out 71.5 nats, 0.132 bits/dim.
     epochs: int = 20  # training stops earlier at max_minutes (notebook) or --max-minutes (CLI)
     learning_rate: float = 1e-3
     threshold: float = 0.5  # pixels in [0, 1] above it are 1 (binarised MNIST)
