@@ -15,7 +15,7 @@ import keras
 from keras import layers
 
 from gan_course.config import validate_positive, validate_precision
-from gan_course.dcgan import _init
+from gan_course.dcgan import _init, image_output_layer
 from gan_course.precision import builds_under_precision
 
 
@@ -80,15 +80,7 @@ def build_cgan_generator(
         )(x)
         x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f1)
-    images = layers.Conv2DTranspose(
-        channels,
-        4,
-        strides=2,
-        padding="same",
-        activation="tanh",
-        kernel_initializer=_init(),
-        dtype="float32",  # tanh and samples in float32 under any mixed-precision policy
-    )(x)
+    images = image_output_layer(channels)(x)
     return keras.Model([noise, labels], images, name="cgan_generator")  # (B, H, W, C)
 
 

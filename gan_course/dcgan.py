@@ -88,6 +88,20 @@ def _init():
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
+def image_output_layer(channels: int) -> layers.Layer:
+    """The generators' last x2 upsampling to `channels` in [-1, 1] (tanh), computed in float32
+    under any mixed-precision policy, so samples and losses stay float32."""
+    return layers.Conv2DTranspose(
+        channels,
+        4,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=_init(),
+        dtype="float32",
+    )
+
+
 def build_dcgan_generator(
     *,
     latent_dim: int = 64,
@@ -109,15 +123,7 @@ def build_dcgan_generator(
         )(x)
         x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f1)
-    images = layers.Conv2DTranspose(
-        channels,
-        4,
-        strides=2,
-        padding="same",
-        activation="tanh",
-        kernel_initializer=_init(),
-        dtype="float32",  # tanh and samples in float32 under any mixed-precision policy
-    )(x)
+    images = image_output_layer(channels)(x)
     return keras.Model(noise, images, name="dcgan_generator")  # (B, H, W, C)
 
 
