@@ -65,6 +65,19 @@ def make_gan_train_step(
             images = augment(images)
         return discriminator([images, labels] if conditional else images, training=training)
 
+    def finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm):
+        """Update the weight average after the generator's step; the step's scalar outputs."""
+        if weight_average is not None:
+            weight_average.update()
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),  # mean D(x)
+            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),  # mean D(G(z)) before the G update
+            "d_grad_norm": d_grad_norm,
+            "g_grad_norm": g_grad_norm,
+        }
+
     def simultaneous_step(batch):
         real, labels = batch if conditional else (batch, None)
         noise = rng.normal((tf.shape(real)[0], latent_dim))  # (B, latent_dim)
@@ -82,16 +95,7 @@ def make_gan_train_step(
         g_grad_norm = gradient_norm(g_gradients, generator_optimizer)
         discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
         generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
-        if weight_average is not None:
-            weight_average.update()
-        return {
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
-            "d_grad_norm": d_grad_norm,
-            "g_grad_norm": g_grad_norm,
-        }
+        return finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm)
 
     def step(batch):
         real, labels = batch if conditional else (batch, None)
@@ -119,15 +123,6 @@ def make_gan_train_step(
         g_gradients = tape.gradient(scaled_g_loss, generator.trainable_variables)
         g_grad_norm = gradient_norm(g_gradients, generator_optimizer)
         generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
-        if weight_average is not None:
-            weight_average.update()
-        return {
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),  # mean D(x)
-            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),  # mean D(G(z)) before the G update
-            "d_grad_norm": d_grad_norm,
-            "g_grad_norm": g_grad_norm,
-        }
+        return finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm)
 
     return tf.function(simultaneous_step if simultaneous else step, jit_compile=jit_compile)

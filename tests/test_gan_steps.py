@@ -22,19 +22,22 @@ def sgd(variables):
     return optimizer
 
 
-def test_simultaneous_step_uses_one_batch_of_fakes_for_both_updates():
-    real = tf.constant(np.random.default_rng(0).normal(size=(8, 6)), tf.float32)
-    generator, discriminator = tiny_pair(0)
-    step = make_gan_train_step(
+def tiny_step(generator, discriminator, *, seed=5, **options):
+    return make_gan_train_step(
         generator,
         discriminator,
         sgd(generator.trainable_variables),
         sgd(discriminator.trainable_variables),
         latent_dim=4,
-        rng=tf.random.Generator.from_seed(5),
-        simultaneous=True,
+        rng=tf.random.Generator.from_seed(seed),
+        **options,
     )
-    outputs = step(real)
+
+
+def test_simultaneous_step_uses_one_batch_of_fakes_for_both_updates():
+    real = tf.constant(np.random.default_rng(0).normal(size=(8, 6)), tf.float32)
+    generator, discriminator = tiny_pair(0)
+    outputs = tiny_step(generator, discriminator, simultaneous=True)(real)
 
     # By hand: the same noise, both gradients taken before either update.
     expected_generator, expected_discriminator = tiny_pair(0)
@@ -67,15 +70,7 @@ def test_alternating_step_differs_from_simultaneous():
     results = []
     for simultaneous in (False, True):
         generator, discriminator = tiny_pair(0)
-        make_gan_train_step(
-            generator,
-            discriminator,
-            sgd(generator.trainable_variables),
-            sgd(discriminator.trainable_variables),
-            latent_dim=4,
-            rng=tf.random.Generator.from_seed(5),
-            simultaneous=simultaneous,
-        )(real)
+        tiny_step(generator, discriminator, simultaneous=simultaneous)(real)
         results.append(generator.weights[0].numpy())
     assert not np.allclose(results[0], results[1])
 
@@ -83,13 +78,4 @@ def test_alternating_step_differs_from_simultaneous():
 def test_simultaneous_needs_one_discriminator_step():
     generator, discriminator = tiny_pair(0)
     with pytest.raises(ValueError, match="discriminator_steps=1"):
-        make_gan_train_step(
-            generator,
-            discriminator,
-            sgd(generator.trainable_variables),
-            sgd(discriminator.trainable_variables),
-            latent_dim=4,
-            rng=tf.random.Generator.from_seed(0),
-            discriminator_steps=2,
-            simultaneous=True,
-        )
+        tiny_step(generator, discriminator, discriminator_steps=2, simultaneous=True)
