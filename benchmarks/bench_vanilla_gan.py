@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for reference_classic_gan
 
 
-def timed(step_fn, seconds: float, batch_size: int, finish=lambda result: None):
+def timed(step_fn, seconds: float, images_per_call: int, finish=lambda result: None):
     """(images per wall-clock second, images per CPU second) of `step_fn()` run for `seconds`.
 
     CPU seconds (this process, all threads) are less sensitive than wall-clock to other
@@ -33,7 +33,7 @@ def timed(step_fn, seconds: float, batch_size: int, finish=lambda result: None):
         result = step_fn()
         steps += 1
     finish(result)  # wait for asynchronous work of the last step
-    images = steps * batch_size
+    images = steps * images_per_call
     return images / (time.monotonic() - start), images / (time.process_time() - cpu_start)
 
 
@@ -44,12 +44,14 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is reported")
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--steps-per-call", type=int, default=8, help="for the multi-step way")
     args = parser.parse_args(argv)
 
     import keras
     from reference_classic_gan import build_classic_gan, classic_training_steps, flat_images
 
     from gan_course.data import load_dataset, make_dataset
+    from gan_course.gan_steps import repeat_step
     from gan_course.vanilla_gan import VanillaGANConfig, build_vanilla_gan_setup
 
     images, _ = load_dataset("mnist_5k", split="train")
@@ -76,6 +78,23 @@ def main(argv=None) -> None:
         batches = iter(make_dataset(images, batch_size=args.batch_size, seed=0).repeat())
         step = lambda setup=setup, batches=batches: setup.train_step(next(batches))  # noqa: E731
         ways[f"gan_course step, {name}"] = (step, lambda r: r["d_loss"].numpy())
+    # Several steps per call: K batches stacked (K, B, 28, 28, 1), one tf.function call.
+    config = VanillaGANConfig(jit_compile=True, batch_size=args.batch_size)
+    setup = build_vanilla_gan_setup(config, image_shape=images.shape[1:], seed=0)
+    multi_step = repeat_step(setup.train_step, args.steps_per_call, jit_compile=True)
+    stacked = iter(
+        make_dataset(images, batch_size=args.batch_size, seed=0)
+        .repeat()
+        .batch(args.steps_per_call, drop_remainder=True)
+    )
+    ways[f"gan_course step, XLA, {args.steps_per_call} steps per call"] = (
+        lambda: multi_step(next(stacked)),
+        lambda r: r["d_loss"].numpy(),
+    )
+    images_per_call = {name: args.batch_size for name in ways}
+    images_per_call[f"gan_course step, XLA, {args.steps_per_call} steps per call"] = (
+        args.batch_size * args.steps_per_call
+    )
     for step_fn, finish in ways.values():  # warm-up: tracing and XLA compilation not timed
         for _ in range(10):
             result = step_fn()
@@ -84,7 +103,7 @@ def main(argv=None) -> None:
     results = {name: [] for name in ways}
     for _ in range(args.rounds):
         for name, (step_fn, finish) in ways.items():
-            results[name].append(timed(step_fn, args.seconds, args.batch_size, finish))
+            results[name].append(timed(step_fn, args.seconds, images_per_call[name], finish))
     baseline = statistics.median(wall for wall, _ in results["classic train_on_batch + predict"])
     for name, values in results.items():
         median = statistics.median(wall for wall, _ in values)

@@ -54,6 +54,8 @@ class DCGANConfig:
     # Samples come from a moving average of the generator's weights (gan_course.weight_average);
     # 0 samples from the trained weights themselves.
     weight_average_decay: float = 0.0
+    # R1 penalty weight gamma (gan_course.losses.r1_penalty); 0 turns it off.
+    r1_gamma: float = 0.0
     jit_compile: bool = False  # measured: XLA slows these convolutions down on CPU (benchmarks/)
     # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
     precision: str = "float32"
@@ -228,6 +230,7 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int
             rng, translation=config.augment_translation, cutout_fraction=config.augment_cutout
         ),
         weight_average=average,
+        r1_gamma=config.r1_gamma,
         jit_compile=config.jit_compile,
     )
     models = {"generator": generator, "discriminator": discriminator}

@@ -29,6 +29,7 @@ def make_gan_train_step(
     augment=None,
     weight_average=None,
     simultaneous: bool = False,
+    r1_gamma: float = 0.0,
     jit_compile: bool = False,
 ):
     """Return `train_step(batch) -> dict of scalar tensors`, compiled with `tf.function`.
@@ -39,7 +40,8 @@ def make_gan_train_step(
     `augment` (see `gan_course.augment.make_augment`) transforms every image the
     discriminator sees, real and fake, in both updates; `weight_average` (a
     `gan_course.weight_average.WeightAverage` of the generator) is updated after each
-    generator step.
+    generator step. `r1_gamma > 0` adds the R1 penalty gamma/2 * E||grad_x D(x)||^2 on the
+    real images to the discriminator's loss (`gan_course.losses.r1_penalty`).
 
     `simultaneous=True` updates both networks from one batch of fakes under two tapes, as
     the TensorFlow DCGAN tutorial does: the generator then follows the discriminator of
@@ -51,6 +53,8 @@ def make_gan_train_step(
         raise ValueError(f"discriminator_steps must be >= 1, got {discriminator_steps}")
     if not 0.0 < real_label <= 1.0:
         raise ValueError(f"real_label must be in (0, 1], got {real_label}")
+    if r1_gamma < 0:
+        raise ValueError(f"r1_gamma must be >= 0 (0 turns the R1 penalty off), got {r1_gamma}")
     if simultaneous and discriminator_steps != 1:
         raise ValueError(
             "simultaneous updates take one discriminator step: set discriminator_steps=1"
@@ -104,9 +108,16 @@ def make_gan_train_step(
             noise = rng.normal((batch_size, latent_dim))  # (B, latent_dim)
             with tf.GradientTape() as tape:
                 fake = generate(noise, labels, True)
-                real_logits = discriminate(real, labels, True)  # (B, 1)
+                if r1_gamma > 0:  # the penalty's pass also gives the real logits
+                    penalty, real_logits = losses.r1_penalty(
+                        lambda x, training: discriminate(x, labels, training), real
+                    )
+                else:
+                    real_logits = discriminate(real, labels, True)  # (B, 1)
                 fake_logits = discriminate(fake, labels, True)
                 d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
+                if r1_gamma > 0:
+                    d_loss += 0.5 * r1_gamma * penalty
                 # Inside the tape, so it is differentiated; scale_loss is 1 unless float16.
                 scaled_d_loss = discriminator_optimizer.scale_loss(scale_for_replicas(d_loss))
             d_gradients = tape.gradient(scaled_d_loss, discriminator.trainable_variables)
@@ -126,3 +137,26 @@ def make_gan_train_step(
         return finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm)
 
     return tf.function(simultaneous_step if simultaneous else step, jit_compile=jit_compile)
+
+
+def repeat_step(train_step, steps_per_call: int, *, jit_compile: bool = False):
+    """Run `steps_per_call` train steps in one `tf.function` call: `step(batches)` takes
+    batches stacked on a new first axis, (K, B, ...), and returns the last step's outputs.
+
+    One Python call and one host-device round trip per K steps instead of per step: it pays
+    where a step is so small that calling it costs a noticeable share of its time (small
+    MLPs, fast accelerators); benchmarks/bench_vanilla_gan.py measures it.
+    """
+    if steps_per_call < 1:
+        raise ValueError(f"steps_per_call must be >= 1, got {steps_per_call}")
+
+    def steps(batches):
+        tf.debugging.assert_equal(
+            tf.shape(batches)[0], steps_per_call, message="batches must be stacked (K, B, ...)"
+        )
+        outputs = train_step(batches[0])
+        for index in tf.range(1, steps_per_call):  # a graph loop, not unrolled
+            outputs = train_step(batches[index])
+        return outputs
+
+    return tf.function(steps, jit_compile=jit_compile)

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import losses
-from gan_course.gan_steps import make_gan_train_step
+from gan_course.gan_steps import make_gan_train_step, repeat_step
 
 
 def tiny_pair(seed):
@@ -79,3 +79,44 @@ def test_simultaneous_needs_one_discriminator_step():
     generator, discriminator = tiny_pair(0)
     with pytest.raises(ValueError, match="discriminator_steps=1"):
         tiny_step(generator, discriminator, discriminator_steps=2, simultaneous=True)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_repeat_step_matches_the_same_steps_called_one_by_one(jit_compile):
+    batches = tf.constant(np.random.default_rng(1).normal(size=(3, 8, 6)), tf.float32)
+    generator, discriminator = tiny_pair(0)
+    # XLA draws different normals from the same generator state than the TF kernels do, so
+    # the reference steps are compiled the same way as the repeated ones.
+    one_by_one = tiny_step(generator, discriminator, jit_compile=jit_compile)
+    for batch in batches:  # (8, 6) each
+        expected = one_by_one(batch)
+
+    repeated_generator, repeated_discriminator = tiny_pair(0)
+    repeated = repeat_step(
+        tiny_step(repeated_generator, repeated_discriminator), 3, jit_compile=jit_compile
+    )
+    outputs = repeated(batches)  # (3, 8, 6): three steps in one call
+
+    assert float(outputs["d_loss"]) == pytest.approx(float(expected["d_loss"]), rel=1e-5)
+    for ours, theirs in zip(
+        repeated_generator.weights + repeated_discriminator.weights,
+        generator.weights + discriminator.weights,
+    ):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="steps_per_call"):
+        repeat_step(one_by_one, 0)
+
+
+def test_r1_gamma_adds_half_gamma_times_the_penalty_to_the_discriminator_loss():
+    real = tf.constant(np.random.default_rng(2).normal(size=(8, 6)), tf.float32)
+    plain_generator, plain_discriminator = tiny_pair(0)
+    plain = tiny_step(plain_generator, plain_discriminator)(real)
+    generator, discriminator = tiny_pair(0)
+    # The linear discriminator's input gradient is its kernel: the penalty is ||w||^2.
+    expected_penalty = float(tf.reduce_sum(tf.square(discriminator.layers[0].kernel)))
+    penalised = tiny_step(generator, discriminator, r1_gamma=4.0)(real)
+    assert float(penalised["d_loss"]) == pytest.approx(
+        float(plain["d_loss"]) + 2.0 * expected_penalty, rel=1e-5
+    )
+    with pytest.raises(ValueError, match="r1_gamma"):
+        tiny_step(generator, discriminator, r1_gamma=-1.0)

@@ -2,6 +2,7 @@
 
 import math
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -73,3 +74,21 @@ def test_reconstruction_losses_sum_pixels_and_average_batch():
     assert losses.bernoulli_reconstruction_loss(
         targets, tf.zeros_like(targets)
     ).numpy() == pytest.approx(expected, rel=1e-6)
+
+
+def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
+    # D(x) = w . x + b has gradient w at every x, so E||grad D||^2 = ||w||^2 exactly.
+    discriminator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    weights = np.array([[1.0], [-2.0], [0.5]], dtype="float32")
+    discriminator.layers[0].set_weights([weights, np.array([0.3], dtype="float32")])
+    real = tf.constant(np.random.default_rng(0).normal(size=(5, 3)), tf.float32)
+    penalty, logits = losses.r1_penalty(discriminator, real)
+    assert float(penalty) == pytest.approx(1.0 + 4.0 + 0.25, rel=1e-6)
+    np.testing.assert_allclose(logits.numpy(), real.numpy() @ weights + 0.3, rtol=1e-5)
+
+
+def test_r1_penalty_is_zero_and_finite_for_a_flat_discriminator():
+    discriminator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    real = tf.zeros((4, 3))
+    penalty, _ = losses.r1_penalty(discriminator, real)
+    assert float(penalty) == 0.0
