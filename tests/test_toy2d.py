@@ -137,6 +137,37 @@ def test_learning_rate_decays_linearly_at_the_end():
     np.testing.assert_allclose(values, [1e-3, 1e-3, 1e-3 * (1 - 0.495), 1e-5, 1e-5], rtol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "config, build, updates",
+    [
+        (
+            toy2d.ToyWGANGPConfig(**{**TINY, "epochs": 4}, decay_epochs=2),
+            toy2d.build_toy_wgan_gp_setup,
+            5,
+        ),
+        (
+            toy2d.Toy2DConfig(**{**TINY, "epochs": 4}, decay_epochs=2, discriminator_steps=2),
+            toy2d.build_toy_gan_setup,
+            2,
+        ),
+    ],
+)
+def test_discriminator_rate_decays_over_the_same_epochs_as_the_generator(config, build, updates):
+    # The critic makes `updates` optimizer steps per train step: its schedule must count them,
+    # or its rate reaches 1% while the generator still runs at full rate.
+    setup = build(config, image_shape=(2,), seed=0)
+    generator, critic = setup.optimizers["generator"], setup.optimizers["discriminator"]
+    steps_per_epoch = toy2d.TRAIN_POINTS // config.batch_size
+    rates = []
+    for epochs_done in (0, 2, 3, 4):  # before, at the start, halfway through and after the decay
+        generator.iterations.assign(epochs_done * steps_per_epoch)
+        critic.iterations.assign(epochs_done * steps_per_epoch * updates)
+        rates.append(float(generator.learning_rate))
+        assert float(critic.learning_rate) == pytest.approx(rates[-1], rel=1e-5)
+    lr = config.learning_rate
+    np.testing.assert_allclose(rates, [lr, lr, lr * (1 - 0.495), lr * 0.01], rtol=1e-5)
+
+
 def test_cli_train_then_sample_grid25(tmp_path, capsys):
     run = tmp_path / "run"
     code = cli.main(
