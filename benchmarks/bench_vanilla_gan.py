@@ -37,6 +37,21 @@ def timed(step_fn, seconds: float, images_per_call: int, finish=lambda result: N
     return images / (time.monotonic() - start), images / (time.process_time() - cpu_start)
 
 
+def flops_per_image(generator_widths, discriminator_widths, latent_dim=100, pixels=784) -> float:
+    """Floating-point operations of one alternating step per real image (2 per multiply-add).
+
+    With g and d the multiply-adds of one generator and one discriminator forward pass:
+    discriminator update g (fakes) + 2d (real and fake) + 4d (their backward pass, weights
+    and inputs); generator update g + d forward, d backward to the fake images only, 2g
+    backward. In all 4g + 8d multiply-adds; biases and activations are not counted.
+    """
+    g_sizes = [latent_dim, *generator_widths, pixels]
+    d_sizes = [pixels, *discriminator_widths, 1]
+    g = sum(a * b for a, b in zip(g_sizes, g_sizes[1:]))
+    d = sum(a * b for a, b in zip(d_sizes, d_sizes[1:]))
+    return 2.0 * (4 * g + 8 * d)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -55,9 +70,14 @@ def main(argv=None) -> None:
     from gan_course.vanilla_gan import VanillaGANConfig, build_vanilla_gan_setup
 
     images, _ = load_dataset("mnist_5k", split="train")
-    from machine import machine_report
+    from machine import machine_report, matmul_peak
 
     print(machine_report())
+    peak = matmul_peak("float32")
+    print(f"float32 matmul peak (2048x2048): {peak:.0f} GFLOP/s")
+    defaults = VanillaGANConfig()
+    flops = flops_per_image(defaults.generator_widths, defaults.discriminator_widths)
+    print(f"{flops / 1e6:.1f} MFLOP per image and step (counted by layer, see flops_per_image)")
     print(f"batch {args.batch_size}")
     keras.utils.set_random_seed(0)
     classic_steps = classic_training_steps(
@@ -109,9 +129,11 @@ def main(argv=None) -> None:
         median = statistics.median(wall for wall, _ in values)
         per_cpu = statistics.median(cpu for _, cpu in values)
         rounds = ", ".join(f"{wall:.0f}" for wall, _ in values)
+        gflops = median * flops / 1e9
         print(
             f"{name:36s} {median:6.0f} images/s  ({median / baseline:.2f}x classic; "
-            f"rounds {rounds}); {per_cpu:.0f} images per CPU-second"
+            f"rounds {rounds}); {per_cpu:.0f} images per CPU-second; "
+            f"{gflops:.0f} GFLOP/s = {100 * gflops / peak:.0f}% of the matmul peak"
         )
 
 

@@ -13,34 +13,28 @@ from gan_course.precision import builds_under_precision
 
 @dataclasses.dataclass(frozen=True)
 class DCGANConfig:
-    # Measured on the 2-core CPU (TF 2.21, mnist_5k, FID from gan_course.metrics on 4,500
-    # samples, one seed each). 2-minute runs, real_label 1.0:
-    #   batch 128:  5.0 steps/s, 642 images/s, FID 115.1
-    #   batch 64:  13.8 steps/s, 885 images/s, FID 57.6, losses steady (D(x) ~0.69)
-    #   batch 32:  23.6 steps/s, 756 images/s, FID 55.3
-    #   batch 16:  50.8 steps/s, 812 images/s, FID 47.1, but the discriminator keeps winning
-    #     (d_loss 0.63 -> 0.35 by 6 minutes) and the FID rose to 51.6 with digit 1 at 1.6%
-    #     of samples: small batches win short runs and lose long ones.
-    #   discriminator lr 5e-4 (batch 64): FID 58.5, no gain over 2e-4.
-    # Hence batch 64, plus one-sided label smoothing (real targets 0.9, Salimans et al. 2016)
-    # against the discriminator overfitting 4,500 images. It is not enough: in the issue-3
-    # quality bar these defaults reach FID 50.2 at 3 min and 51.1 at 10 min, behind the
-    # classic MLP GAN's 36.1 (benchmarks/README.md, "Quality bar").
-    # Remedies tried at equal steps (FID at 1,500 / 3,000 steps, samples from the weight
-    # average where it is on; one seed; benchmarks/README.md has the table):
-    #   weight average 0.999:                       66.5 / 50.6 (trained weights: 62.7 / 54.3)
-    #   + DiffAugment translation and cutout:       FID 101 at 3 min, 90 at 6 min
-    #   + translation only:                          90.7 / 88.0
-    #   + discriminator without BatchNorm, dropout:  96.1 / 59.3
-    #   + generator twice as wide (~2x the time):    54.7 / 47.6
-    # so the options stay available (`--set ...`) but off by default.
+    # Defaults chosen by FID after a fixed wall-clock (benchmarks/time_to_quality.py: FID
+    # from gan_course.metrics on 4,500 samples of the weight average, against the 4,500
+    # training digits). Session 3, 2-core AMD EPYC without AVX-512 (matmul peak ~104 GFLOP/s),
+    # TF 2.21, one seed, each run alone; FID at 3 minutes of training (steps in brackets):
+    #   former defaults (128, 64) / (64, 128), Adam 2e-4, no average, + minibatch std: 101.7 (680)
+    #   + R1 penalty gamma 2, no label smoothing:                                    115.0 (540)
+    #   + R1 gamma 2, Adam 5e-4:                                                       93.6 (460)
+    #   Adam 5e-4, weight average 0.999:                                                73.8 (670)
+    #   Adam 5e-4, weight average 0.999, half the widths (64, 32) / (32, 64):           54.8 (2,260)
+    # Half the widths cost a quarter of the multiply-adds and run 3.4x the steps per second:
+    # within minutes on a CPU, more steps of a smaller model win. The learning rate 5e-4
+    # (Radford et al. used 2e-4) and the weight average both pay within the first thousand
+    # steps. Earlier sessions (benchmarks/README.md, "Quality bar"): batch 64 beats 32 and 128;
+    # one-sided label smoothing 0.9 against the discriminator overfitting 4,500 images;
+    # DiffAugment and the tutorial's BatchNorm-free discriminator both hurt within 10 minutes.
     latent_dim: int = 64
-    generator_filters: tuple[int, ...] = (128, 64)  # widths before each x2 upsampling
-    discriminator_filters: tuple[int, ...] = (64, 128)  # widths of the stride-2 convolutions
+    generator_filters: tuple[int, ...] = (64, 32)  # widths before each x2 upsampling
+    discriminator_filters: tuple[int, ...] = (32, 64)  # widths of the stride-2 convolutions
     batch_size: int = 64
-    epochs: int = 50  # ~4-5 s per epoch on 2 cores: ~4 minutes
-    learning_rate: float = 2e-4  # generator's Adam step size (Radford et al. 2015)
-    discriminator_learning_rate: float = 2e-4
+    epochs: int = 50  # 70 steps per epoch; ~5 s per epoch on a slow 2-core CPU
+    learning_rate: float = 5e-4  # generator's Adam step size
+    discriminator_learning_rate: float = 5e-4
     beta_1: float = 0.5
     real_label: float = 0.9  # one-sided label smoothing; 1.0 turns it off
     discriminator_batch_norm: bool = True
@@ -53,7 +47,7 @@ class DCGANConfig:
     augment_cutout: float = 0.0
     # Samples come from a moving average of the generator's weights (gan_course.weight_average);
     # 0 samples from the trained weights themselves.
-    weight_average_decay: float = 0.0
+    weight_average_decay: float = 0.999
     # R1 penalty weight gamma (gan_course.losses.r1_penalty); 0 turns it off.
     r1_gamma: float = 0.0
     jit_compile: bool = False  # measured: XLA slows these convolutions down on CPU (benchmarks/)
