@@ -35,6 +35,9 @@ class VanillaGANConfig:
     # median of 3 interleaved 10 s rounds): tf.function 4704 images/s (3018 per CPU-second),
     # jit_compile=True 3848 images/s (2903 per CPU-second); classic train_on_batch 1129.
     # Rounds vary by +-30% with load on the shared CPU; XLA gave no consistent gain here.
+    # Session 3, a slower AVX2-only EPYC: tf.function 1693, XLA 2007 (+19%), XLA with 8 steps
+    # per call (gan_steps.repeat_step) 2167; classic 553. XLA pays on one machine and not on
+    # the other, so it stays opt-in (--set jit_compile=true).
     jit_compile: bool = False
     # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.precision)
     precision: str = "float32"
