@@ -55,6 +55,8 @@ def make_gan_train_step(
         raise ValueError(f"real_label must be in (0, 1], got {real_label}")
     if r1_gamma < 0:
         raise ValueError(f"r1_gamma must be >= 0 (0 turns the R1 penalty off), got {r1_gamma}")
+    if simultaneous and r1_gamma > 0:
+        raise ValueError("the R1 penalty is part of the alternating step: set simultaneous=False")
     if simultaneous and discriminator_steps != 1:
         raise ValueError(
             "simultaneous updates take one discriminator step: set discriminator_steps=1"

@@ -120,3 +120,5 @@ def test_r1_gamma_adds_half_gamma_times_the_penalty_to_the_discriminator_loss():
     )
     with pytest.raises(ValueError, match="r1_gamma"):
         tiny_step(generator, discriminator, r1_gamma=-1.0)
+    with pytest.raises(ValueError, match="simultaneous=False"):
+        tiny_step(generator, discriminator, r1_gamma=1.0, simultaneous=True)

@@ -88,7 +88,9 @@ def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
 
 
 def test_r1_penalty_is_zero_and_finite_for_a_flat_discriminator():
-    discriminator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    discriminator = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")]
+    )
     real = tf.zeros((4, 3))
     penalty, _ = losses.r1_penalty(discriminator, real)
     assert float(penalty) == 0.0
