@@ -63,12 +63,14 @@ def test_sigkill_mid_epoch_then_rerun_gives_the_uninterrupted_weights(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 240
-    # Kill as soon as the first mid-epoch checkpoint (step 5 of 17) exists.
-    while not (interrupted / "checkpoints" / "ckpt-5.index").exists():
+    # Kill as soon as the first mid-epoch checkpoint (step 5 of 17) is registered. Its files
+    # appear before the manager's state file names it; a kill in between leaves nothing to
+    # resume from (training then restarts, correctly, but this test wants a resume).
+    while tf.train.latest_checkpoint(str(interrupted / "checkpoints")) is None:
         assert process.poll() is None and time.monotonic() < deadline, (
             "training ended before it could be killed"
         )
-        time.sleep(0.05)
+        time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (interrupted / "history.json").exists()  # killed inside epoch 1
