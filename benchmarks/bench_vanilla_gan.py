@@ -107,14 +107,10 @@ def main(argv=None) -> None:
         .repeat()
         .batch(args.steps_per_call, drop_remainder=True)
     )
-    ways[f"gan_course step, XLA, {args.steps_per_call} steps per call"] = (
-        lambda: multi_step(next(stacked)),
-        lambda r: r["d_loss"].numpy(),
-    )
+    multi_name = f"gan_course step, XLA, {args.steps_per_call} steps per call"
+    ways[multi_name] = (lambda: multi_step(next(stacked)), lambda r: r["d_loss"].numpy())
     images_per_call = {name: args.batch_size for name in ways}
-    images_per_call[f"gan_course step, XLA, {args.steps_per_call} steps per call"] = (
-        args.batch_size * args.steps_per_call
-    )
+    images_per_call[multi_name] = args.batch_size * args.steps_per_call
     for step_fn, finish in ways.values():  # warm-up: tracing and XLA compilation not timed
         for _ in range(10):
             result = step_fn()
