@@ -53,11 +53,15 @@ def main(argv=None) -> None:
     noise = np.random.default_rng(args.seed + 1).standard_normal((len(images), config.latent_dim))
     noise = noise.astype("float32")
 
-    def fid() -> float:
+    def evaluate() -> tuple[float, float, int]:
+        """FID, the rarest digit's share of the samples and that digit."""
         samples = np.concatenate(
             [to_uint8(np.asarray(setup.sample(chunk)), "gan") for chunk in np.split(noise, 9)]
         )
-        return metrics.fid_from_features(real_features, classifier.digit_features(samples))
+        features, probabilities = classifier.features_and_probabilities(samples)
+        shares = metrics.class_balance_from_labels(probabilities.argmax(axis=1))["shares"]
+        score = metrics.fid_from_features(real_features, features)
+        return score, float(shares.min()), int(shares.argmin())
 
     trained, steps, epoch, reached = 0.0, 0, 0, None
     next_evaluation = args.every * 60
@@ -76,9 +80,21 @@ def main(argv=None) -> None:
         trained += time.perf_counter() - start
         epoch += 1
         if trained >= next_evaluation:
-            score = fid()
-            rows.append({"minutes": round(trained / 60, 2), "steps": steps, "fid": round(score, 2)})
-            print(f"{trained / 60:5.2f} min  {steps:6d} steps  FID {score:7.2f}", flush=True)
+            score, rarest_share, rarest_digit = evaluate()
+            rows.append(
+                {
+                    "minutes": round(trained / 60, 2),
+                    "steps": steps,
+                    "fid": round(score, 2),
+                    "rarest_digit_share": round(rarest_share, 4),
+                    "rarest_digit": rarest_digit,
+                }
+            )
+            print(
+                f"{trained / 60:5.2f} min  {steps:6d} steps  FID {score:7.2f}"
+                f"  rarest digit {rarest_digit}: {100 * rarest_share:.1f}%",
+                flush=True,
+            )
             if score <= args.target:
                 reached = trained / 60
             next_evaluation += args.every * 60

@@ -8,6 +8,7 @@ import keras
 from keras import layers
 
 from gan_course.config import check_image_shape, validate_positive, validate_precision
+from gan_course.packing import PackSamples
 from gan_course.precision import builds_under_precision
 
 
@@ -41,6 +42,8 @@ class DCGANConfig:
     discriminator_dropout: float = 0.0
     discriminator_spectral_norm: bool = False
     discriminator_minibatch_std: bool = False
+    # PacGAN degree m (gan_course.packing): the discriminator judges m images at once.
+    discriminator_packing: int = 4
     # DiffAugment (gan_course.augment): shift by up to this fraction of the image size, and
     # erase a square of this fraction; 0 turns either off.
     augment_translation: float = 0.0
@@ -63,7 +66,13 @@ class DCGANConfig:
             "epochs",
             "learning_rate",
             "discriminator_learning_rate",
+            "discriminator_packing",
         )
+        if self.batch_size % self.discriminator_packing:
+            raise ValueError(
+                f"batch_size {self.batch_size} must be a multiple of discriminator_packing "
+                f"{self.discriminator_packing}: change one of them"
+            )
         if not 0.0 < self.real_label <= 1.0:
             raise ValueError(
                 f"real_label must be in (0, 1] (0.9 smooths, 1.0 turns smoothing off), got {self.real_label!r}"
@@ -147,14 +156,17 @@ def build_dcgan_discriminator(
     dropout: float = 0.0,
     spectral_norm: bool = False,
     minibatch_std: bool = False,
+    packing: int = 1,
 ) -> keras.Model:
-    """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid).
+    """Images (B, H, W, C) in [-1, 1] -> one logit per pack of `packing` images (B / packing, 1),
+    unbounded (no sigmoid).
 
     `batch_norm=False, dropout=0.3` gives the TensorFlow tutorial's discriminator layout.
+    `packing=m > 1` is PacGAN (gan_course.packing): B must be a multiple of m.
     """
     check_image_shape(image_shape, multiple_of=4)
     images = keras.Input(image_shape, name="images")
-    x = images
+    x = PackSamples(packing)(images) if packing > 1 else images  # (B / m, H, W, m * C)
     for index, width_out in enumerate(filters):
         if minibatch_std and index == len(filters) - 1:
             x = MinibatchStdDev()(x)  # before the last convolution, as in ProGAN
@@ -197,6 +209,7 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int
         dropout=config.discriminator_dropout,
         spectral_norm=config.discriminator_spectral_norm,
         minibatch_std=config.discriminator_minibatch_std,
+        packing=config.discriminator_packing,
     )
     generator_optimizer = build_adam(
         config.learning_rate, config.beta_1, variables=generator.trainable_variables

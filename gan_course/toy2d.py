@@ -20,6 +20,7 @@ from keras import layers
 
 from gan_course.callbacks import Callback, SampleGrids
 from gan_course.config import validate_positive
+from gan_course.packing import PackSamples  # noqa: F401 (re-exported: toy2d.PackSamples)
 
 TOY_DATASETS = ("ring8", "grid25")
 PROTOCOL_SAMPLES = 2_500  # samples scored per model, as in PacGAN / VEEGAN
@@ -106,30 +107,6 @@ class ModeScore(Callback):
     def on_epoch_end(self, epoch: int, logs: dict) -> None:
         score = score_generator(self.generator, self.name, latent_dim=self.latent_dim)
         logs["modes"], logs["hq_percent"] = float(score["modes"]), score["hq_percent"]
-
-
-@keras.saving.register_keras_serializable(package="gan_course")
-class PackSamples(layers.Layer):
-    """PacGAN packing: (B, D) -> (B / m, m * D), m consecutive samples judged together.
-
-    B must be a multiple of m (choose batch sizes divisible by the packing degree).
-    """
-
-    def __init__(self, packing: int, **kwargs):
-        super().__init__(**kwargs)
-        if packing < 1:
-            raise ValueError(f"packing must be >= 1, got {packing}")
-        self.packing = packing
-
-    def call(self, points):
-        return keras.ops.reshape(points, (-1, self.packing * points.shape[-1]))
-
-    def compute_output_shape(self, input_shape):
-        batch = None if input_shape[0] is None else input_shape[0] // self.packing
-        return (batch, self.packing * input_shape[-1])
-
-    def get_config(self):
-        return {**super().get_config(), "packing": self.packing}
 
 
 def build_toy2d_generator(*, latent_dim: int = 2, hidden_units: tuple[int, ...] = (256, 256)):

@@ -143,7 +143,8 @@ def test_discriminator_variants_keep_shapes_and_train(options):
     )
     setup = build_dcgan_setup(config, seed=0)
     images = tf.random.uniform((8, 28, 28, 1), -1, 1)
-    assert setup.models["discriminator"](images).shape == (8, 1)
+    # One logit per pack of the default PacGAN degree.
+    assert setup.models["discriminator"](images).shape == (8 // config.discriminator_packing, 1)
     outputs = setup.train_step(images)
     assert all(np.isfinite(float(v)) for v in outputs.values())
 
@@ -159,3 +160,24 @@ def test_weight_average_samples_and_is_checkpointed(tmp_path):
     np.testing.assert_allclose(setup.sample(noise), average(noise, training=False))
     live = setup.models["generator"](noise, training=False)
     assert not np.allclose(setup.sample(noise), live)  # samples come from the average
+
+
+def test_packed_discriminator_stacks_each_pack_on_the_channel_axis():
+    from gan_course.packing import PackSamples
+
+    images = tf.random.normal((6, 7, 7, 2))
+    packed = PackSamples(3)(images)
+    assert packed.shape == (2, 7, 7, 6)  # (B / m, H, W, m * C)
+    # Pack 1 holds images 3, 4, 5 in order, each image's channels kept together.
+    expected = tf.concat([images[3], images[4], images[5]], axis=-1)
+    np.testing.assert_array_equal(packed[1].numpy(), expected.numpy())
+    points = tf.reshape(tf.range(12, dtype=tf.float32), (6, 2))  # points: (B, D) -> (B/m, m*D)
+    np.testing.assert_array_equal(PackSamples(2)(points)[2].numpy(), [8, 9, 10, 11])
+
+    discriminator = build_dcgan_discriminator(filters=(8, 16), packing=2)
+    assert discriminator(tf.zeros((8, 28, 28, 1))).shape == (4, 1)  # one logit per pair
+    setup = build_dcgan_setup(DCGANConfig(**TINY, discriminator_packing=2), seed=0)
+    outputs = setup.train_step(tf.random.uniform((8, 28, 28, 1), -1, 1))
+    assert all(np.isfinite(float(v)) for v in outputs.values())
+    with pytest.raises(ValueError, match="multiple of discriminator_packing"):
+        DCGANConfig(batch_size=63, discriminator_packing=2)
