@@ -20,7 +20,7 @@ from keras import layers
 
 from gan_course.callbacks import Callback, SampleGrids
 from gan_course.config import validate_positive
-from gan_course.packing import PackSamples  # noqa: F401 (re-exported: toy2d.PackSamples)
+from gan_course.packing import PackSamples
 
 TOY_DATASETS = ("ring8", "grid25")
 PROTOCOL_SAMPLES = 2_500  # samples scored per model, as in PacGAN / VEEGAN
