@@ -15,13 +15,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from gan_course.autoencoder import (  # noqa: E402
+from gan_course.models.autoencoder import (  # noqa: E402
     AutoencoderConfig,
     build_autoencoder_models,
     make_autoencoder_train_step,
 )
-from gan_course.recipes import build_adam  # noqa: E402
-from gan_course.vae import VAEConfig, build_vae_models, make_vae_train_step  # noqa: E402
+from gan_course.models.vae import VAEConfig, build_vae_models, make_vae_train_step  # noqa: E402
+from gan_course.training.setup import build_adam  # noqa: E402
 
 
 def steps_per_second(family, architecture, jit_compile, *, batch_size=128, steps=60):

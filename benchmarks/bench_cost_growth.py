@@ -3,7 +3,7 @@
     python benchmarks/bench_cost_growth.py          # ~4 minutes on 2 cores
     python benchmarks/bench_cost_growth.py --precision auto
 
-Each row trains the course DCGAN step (`gan_course.dcgan` builders, alternating updates,
+Each row trains the course DCGAN step (`gan_course.models.dcgan` builders, alternating updates,
 float32 unless --precision says otherwise) on random images of the row's size for a few
 seconds after tracing, with the batch held in memory. "GFLOP/s" counts the multiply-adds
 of every dense and convolution layer (backward = 2x forward; the alternating step runs
@@ -44,8 +44,8 @@ def main(argv=None) -> None:
     from bench_tutorial_dcgan import forward_flops
     from machine import machine_report, matmul_peak
 
-    from gan_course.dcgan import DCGANConfig, build_dcgan_setup
-    from gan_course.precision import resolve_precision
+    from gan_course.models.dcgan import DCGANConfig, build_dcgan_setup
+    from gan_course.training.precision import resolve_precision
 
     precision = resolve_precision(args.precision)
     print(machine_report())

@@ -1,5 +1,5 @@
 """Images/s of the TensorFlow DCGAN tutorial's models, side by side: the tutorial's own
-train step against the course's step machinery (`gan_course.gan_steps`) in float32 and in
+train step against the course's step machinery (`gan_course.training.gan_steps`) in float32 and in
 the mixed-precision policy that `precision="auto"` picks for this machine.
 
     python benchmarks/bench_tutorial_dcgan.py     # ~4 minutes: 3 rounds x 5 ways x 12 s
@@ -60,9 +60,9 @@ def build_way(kind: str, precision: str, seed: int = 0):
         make_tutorial_train_step,
     )
 
-    from gan_course.gan_steps import make_gan_train_step
-    from gan_course.precision import precision_policy
-    from gan_course.recipes import build_adam
+    from gan_course.training.gan_steps import make_gan_train_step
+    from gan_course.training.precision import precision_policy
+    from gan_course.training.setup import build_adam
 
     keras.utils.set_random_seed(seed)
     with precision_policy(precision):
@@ -99,7 +99,7 @@ def main(argv=None) -> None:
     from machine import machine_report, matmul_peak
 
     from gan_course.data import load_dataset, make_dataset
-    from gan_course.precision import resolve_precision
+    from gan_course.training.precision import resolve_precision
 
     print(machine_report())
     auto = resolve_precision("auto")

@@ -66,8 +66,8 @@ def main(argv=None) -> None:
     from reference_classic_gan import build_classic_gan, classic_training_steps, flat_images
 
     from gan_course.data import load_dataset, make_dataset
-    from gan_course.gan_steps import repeat_step
-    from gan_course.vanilla_gan import VanillaGANConfig, build_vanilla_gan_setup
+    from gan_course.models.vanilla_gan import VanillaGANConfig, build_vanilla_gan_setup
+    from gan_course.training.gan_steps import repeat_step
 
     images, _ = load_dataset("mnist_5k", split="train")
     from machine import machine_report, matmul_peak
@@ -84,7 +84,7 @@ def main(argv=None) -> None:
         *build_classic_gan(), flat_images(images), batch_size=args.batch_size
     )
     ways = {"classic train_on_batch + predict": (lambda: next(classic_steps), lambda r: None)}
-    from gan_course.precision import resolve_precision
+    from gan_course.training.precision import resolve_precision
 
     auto = resolve_precision("auto")
     variants = [("tf.function", False, "float32"), ("tf.function + XLA", True, "float32")]

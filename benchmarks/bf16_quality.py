@@ -32,9 +32,9 @@ def train_and_score(precision: str, *, steps: int, seed: int, images, real_featu
     """FID of 4,500 samples (fixed noise) after `steps` train steps under `precision`."""
     import numpy as np
 
-    from gan_course import classifier, metrics
     from gan_course.data import make_dataset, to_uint8
-    from gan_course.dcgan import DCGANConfig, build_dcgan_setup
+    from gan_course.evaluation import classifier, metrics
+    from gan_course.models.dcgan import DCGANConfig, build_dcgan_setup
     from gan_course.seeding import set_seed
 
     set_seed(seed)
@@ -73,8 +73,8 @@ def main(argv=None) -> None:
 
     from machine import machine_report
 
-    from gan_course import classifier
     from gan_course.data import load_dataset
+    from gan_course.evaluation import classifier
 
     print(machine_report())
     images, _ = load_dataset("mnist_5k")

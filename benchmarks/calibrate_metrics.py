@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 from gan_course.data import load_dataset  # noqa: E402
-from gan_course.metrics import evaluate_samples  # noqa: E402
+from gan_course.evaluation.metrics import evaluate_samples  # noqa: E402
 
 COLUMNS = (
     ("n", "{:d}"),

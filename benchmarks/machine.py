@@ -29,7 +29,7 @@ def machine_report() -> str:
     import keras
     import tensorflow as tf
 
-    from gan_course.precision import cpu_has_bf16_units, resolve_precision
+    from gan_course.training.precision import cpu_has_bf16_units, resolve_precision
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     # oneDNN is on by default for x86 builds of TF >= 2.9 unless TF_ENABLE_ONEDNN_OPTS=0.

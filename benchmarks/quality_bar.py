@@ -11,7 +11,7 @@ are timed back to back:
 2. the TensorFlow DCGAN tutorial (benchmarks/reference_tf_dcgan.py), 10 minutes;
 3. the course DCGAN (`gan-course train dcgan`), 3 minutes, sampled, then the same run
    folder resumed for 7 more minutes (10 in all) and sampled again.
-Each draws 4,500 samples into runs/quality_bar/*.npz; then gan_course.metrics scores
+Each draws 4,500 samples into runs/quality_bar/*.npz; then gan_course.evaluation.metrics scores
 them on the course digit classifier against the 4,500 training images (the reference
 set), with the memorisation ratio against the 500 held-out digits. The Markdown table
 (with the machine and the commands) goes to runs/quality_bar/table.md and stdout.
@@ -159,7 +159,7 @@ def score_all(out: Path, job_list: list[dict]) -> list[dict]:
     import numpy as np
 
     from gan_course.data import load_dataset
-    from gan_course.metrics import evaluate_samples
+    from gan_course.evaluation.metrics import evaluate_samples
 
     train_images, _ = load_dataset("mnist_5k")
     held_out, _ = load_dataset("mnist_5k", split="test")

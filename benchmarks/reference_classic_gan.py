@@ -4,7 +4,7 @@ This is the `train_on_batch` GAN that most Keras tutorials of 2017-2020 copied: 
 discriminator, a combined `gan = Model(z, discriminator(generator(z)))` compiled with the
 discriminator frozen, and per step `generator.predict` -> `discriminator.train_on_batch`
 on real (label 0.9) and fake (label 0) images -> `gan.train_on_batch(noise, ones)`.
-The course trains the same MLPs with `gan_course.vanilla_gan` (a `tf.function` step);
+The course trains the same MLPs with `gan_course.models.vanilla_gan` (a `tf.function` step);
 this file exists to compare speed and sample quality against the old way.
 
 What had to change for Keras 3.15 / TensorFlow 2.21 (each found by running the old code):

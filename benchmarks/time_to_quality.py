@@ -37,10 +37,10 @@ def main(argv=None) -> None:
     import numpy as np
     from machine import machine_report
 
-    from gan_course import classifier, metrics
     from gan_course.config import parse_assignments
     from gan_course.data import load_dataset, make_dataset, to_uint8
-    from gan_course.dcgan import DCGANConfig, build_dcgan_setup
+    from gan_course.evaluation import classifier, metrics
+    from gan_course.models.dcgan import DCGANConfig, build_dcgan_setup
     from gan_course.seeding import set_seed
 
     print(machine_report())

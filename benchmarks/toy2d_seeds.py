@@ -6,7 +6,7 @@
 
 Trains toy-gan, toy-wgan-gp and toy-pacgan on ring8 and grid25 for seeds 0, 1, 2 (or the
 subset given), scores 2,500 samples with the PacGAN/VEEGAN protocol, then applies
-discriminator rejection sampling (gan_course.rejection, a post-hoc remedy) to every
+discriminator rejection sampling (gan_course.models.rejection, a post-hoc remedy) to every
 generator.
 Prints a Markdown table (mean ± std over seeds, per-seed values, minutes per run) for
 benchmarks/README.md.
@@ -22,13 +22,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from gan_course import rejection, toy2d  # noqa: E402
+from gan_course import lab2d  # noqa: E402
+from gan_course.models import rejection  # noqa: E402
 
 SEEDS = (0, 1, 2)
 MODELS = {
-    "toy-gan": toy2d.Toy2DConfig(),
-    "toy-wgan-gp": toy2d.ToyWGANGPConfig(),
-    "toy-pacgan": toy2d.ToyPacGANConfig(),
+    "toy-gan": lab2d.Toy2DConfig(),
+    "toy-wgan-gp": lab2d.ToyWGANGPConfig(),
+    "toy-pacgan": lab2d.ToyPacGANConfig(),
 }
 
 
@@ -36,17 +37,17 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument(
-        "--datasets", nargs="+", choices=list(toy2d.TOY_DATASETS), default=list(toy2d.TOY_DATASETS)
+        "--datasets", nargs="+", choices=list(lab2d.TOY_DATASETS), default=list(lab2d.TOY_DATASETS)
     )
     parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     args = parser.parse_args(argv)
     results = []  # one dict per (dataset, method, seed)
     for name in args.datasets:
-        real, _ = toy2d.load_toy_dataset(name)
+        real, _ = lab2d.load_toy_dataset(name)
         for model in args.models:
             config = MODELS[model]
             for seed in args.seeds:
-                trained = toy2d.train_toy(model, name, config, seed=seed)
+                trained = lab2d.train_toy(model, name, config, seed=seed)
                 row = {"dataset": name, "method": model, "seed": seed, **trained["score"]}
                 results.append({**row, "minutes": trained["minutes"]})
                 print(json.dumps(results[-1]), flush=True)
@@ -55,7 +56,7 @@ def main(argv=None) -> None:
                 drs = rejection.discriminator_rejection_sampling(
                     trained["generator"],
                     real,
-                    toy2d.PROTOCOL_SAMPLES,
+                    lab2d.PROTOCOL_SAMPLES,
                     latent_dim=config.latent_dim,
                     seed=seed,
                 )
@@ -64,7 +65,7 @@ def main(argv=None) -> None:
                     {
                         **row,
                         "method": f"{model} + DRS",
-                        **toy2d.score_modes(drs["samples"], name),
+                        **lab2d.score_modes(drs["samples"], name),
                         "minutes": trained["minutes"] + extra,
                         "acceptance": drs["acceptance"],
                     }

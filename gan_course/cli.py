@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from gan_course.recipes import RECIPES
+from gan_course.registry import RECIPES
 
 DATASETS = ("mnist_5k", "mnist", "fashion_mnist", "cifar10", "auto", "ring8", "grid25")
 
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             from gan_course.config import parse_assignments
-            from gan_course.recipes import get_recipe
+            from gan_course.registry import get_recipe
             from gan_course.runs import train_run
 
             out_dir = args.out or f"runs/{args.model}"

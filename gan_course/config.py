@@ -15,8 +15,8 @@ def validate_positive(config, *names: str) -> None:
 
 
 def validate_precision(config) -> None:
-    """Raise ValueError unless `config.precision` names a policy of gan_course.precision."""
-    from gan_course.precision import PRECISIONS
+    """Raise ValueError unless `config.precision` names a policy of gan_course.training.precision."""
+    from gan_course.training.precision import PRECISIONS
 
     if config.precision not in PRECISIONS:
         raise ValueError(

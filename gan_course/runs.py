@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_course.config import with_overrides
-from gan_course.recipes import get_recipe
+from gan_course.registry import get_recipe
 
 RUN_FILE = "run.json"
 
@@ -92,13 +92,13 @@ def train_run(
     `strategy` is 'default', 'mirrored' (all local GPUs) or 'multiworker' (TF_CONFIG); the
     batch size is the global one, split over replicas.
     """
-    from gan_course.callbacks import SampleGrids, TensorBoard
-    from gan_course.checkpoints import CheckpointKeeper
     from gan_course.data import load_dataset, make_dataset
-    from gan_course.distribution import get_strategy
-    from gan_course.monitor import GANMonitor
     from gan_course.seeding import set_seed
     from gan_course.training import fit
+    from gan_course.training.callbacks import SampleGrids, TensorBoard
+    from gan_course.training.checkpoints import CheckpointKeeper
+    from gan_course.training.distribution import get_strategy
+    from gan_course.training.monitor import GANMonitor
 
     recipe = get_recipe(model)
     out_dir = Path(out_dir)
@@ -192,7 +192,7 @@ def train_run(
 
 def load_run(directory: str | Path):
     """Rebuild a trained run's setup from its folder and restore its latest checkpoint."""
-    from gan_course.checkpoints import CheckpointKeeper
+    from gan_course.training.checkpoints import CheckpointKeeper
 
     record = read_run(directory)
     recipe = get_recipe(record["model"])
@@ -292,8 +292,8 @@ def evaluate_file(path: str | Path, *, dataset: str = "mnist_5k") -> dict:
     compares with the training split and the held-out split. With `y`, also the share of
     samples the digit classifier assigns to the requested label.
     """
-    from gan_course import classifier, metrics
     from gan_course.data import load_dataset
+    from gan_course.evaluation import classifier, metrics
 
     if dataset not in ("mnist_5k", "mnist"):
         raise ValueError(

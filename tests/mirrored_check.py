@@ -12,12 +12,12 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import keras
 import numpy as np
 
-from gan_course.autoencoder import (
+from gan_course.models.autoencoder import (
     build_autoencoder_decoder,
     build_autoencoder_encoder,
     make_autoencoder_train_step,
 )
-from gan_course.distribution import distribute_step
+from gan_course.training.distribution import distribute_step
 
 images = np.random.default_rng(0).uniform(size=(32, 28, 28, 1)).astype("float32")
 
@@ -48,7 +48,7 @@ mirrored_weights, mirrored_losses = two_steps(mirrored)
 
 # The course's GAN step and loop under the same strategy: a real DCGAN for a few steps.
 from gan_course.data import load_dataset, make_dataset
-from gan_course.dcgan import DCGANConfig, build_dcgan_setup
+from gan_course.models.dcgan import DCGANConfig, build_dcgan_setup
 from gan_course.training import fit
 
 digits, _ = load_dataset("mnist_5k")
@@ -82,7 +82,7 @@ generator_moved = any(
 )
 
 # Weight clipping writes the critic's variables from inside the replicated step.
-from gan_course.wgan import WGANConfig, build_wgan_setup
+from gan_course.models.wgan import WGANConfig, build_wgan_setup
 
 with mirrored.scope():
     wgan = build_wgan_setup(

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_course.augment import cutout, make_augment, translate
-from gan_course.weight_average import WeightAverage
+from gan_course.models.augment import cutout, make_augment, translate
+from gan_course.training.weight_average import WeightAverage
 
 
 def one_pixel_images(count=32, size=16):

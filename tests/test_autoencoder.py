@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli
-from gan_course.autoencoder import (
+from gan_course.models.autoencoder import (
     AutoencoderConfig,
     build_autoencoder_decoder,
     build_autoencoder_encoder,
@@ -16,7 +16,7 @@ from gan_course.autoencoder import (
     corrupt_images,
     make_autoencoder_train_step,
 )
-from gan_course.recipes import build_adam
+from gan_course.training.setup import build_adam
 
 TINY = {"latent_dim": 3, "hidden_units": (16,), "filters": (4, 8)}
 

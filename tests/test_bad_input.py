@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gan_course.cli import main
-from gan_course.dcgan import build_dcgan_discriminator, build_dcgan_generator
+from gan_course.models.dcgan import build_dcgan_discriminator, build_dcgan_generator
 
 
 def snapshot(folder):

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli
-from gan_course.cgan import (
+from gan_course.models.cgan import (
     CGANConfig,
     build_cgan_discriminator,
     build_cgan_generator,

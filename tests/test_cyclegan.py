@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli, losses
-from gan_course.cyclegan import (
+from gan_course.data import load_dataset, scale_images
+from gan_course.models.cyclegan import (
     CycleGANConfig,
     build_cyclegan_discriminator,
     build_cyclegan_generator,
@@ -16,7 +17,6 @@ from gan_course.cyclegan import (
     split_domains,
     thicken,
 )
-from gan_course.data import load_dataset, scale_images
 
 TINY = {"generator_filters": (8, 16), "residual_blocks": 1, "discriminator_filters": (8, 16)}
 

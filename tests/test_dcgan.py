@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli
-from gan_course.dcgan import (
+from gan_course.models.dcgan import (
     DCGANConfig,
     build_dcgan_discriminator,
     build_dcgan_generator,
@@ -105,7 +105,7 @@ def test_resume_continues_from_epoch_one(tmp_path, capsys):
 
 
 def test_minibatch_std_channel_is_zero_for_identical_images():
-    from gan_course.dcgan import MinibatchStdDev
+    from gan_course.models.dcgan import MinibatchStdDev
 
     same = tf.ones((4, 7, 7, 3)) * tf.random.normal((1, 7, 7, 3))
     varied = tf.random.normal((4, 7, 7, 3))
@@ -163,7 +163,7 @@ def test_weight_average_samples_and_is_checkpointed(tmp_path):
 
 
 def test_packed_discriminator_stacks_each_pack_on_the_channel_axis():
-    from gan_course.packing import PackSamples
+    from gan_course.models.packing import PackSamples
 
     images = tf.random.normal((6, 7, 7, 2))
     packed = PackSamples(3)(images)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 
-from gan_course.distribution import distribute_step, get_strategy, scale_for_replicas
+from gan_course.training.distribution import distribute_step, get_strategy, scale_for_replicas
 
 ROOT = Path(__file__).resolve().parent.parent
 

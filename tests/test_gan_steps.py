@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import losses
-from gan_course.gan_steps import make_gan_train_step, repeat_step
+from gan_course.training.gan_steps import make_gan_train_step, repeat_step
 
 
 def tiny_pair(seed):

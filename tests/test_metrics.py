@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gan_course import classifier, metrics
 from gan_course.data import load_dataset
-from gan_course.memorisation import memorisation
+from gan_course.evaluation import classifier, metrics
+from gan_course.evaluation.memorisation import memorisation
 
 
 @pytest.fixture(scope="module")

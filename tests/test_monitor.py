@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gan_course.data import load_dataset, scale_images
-from gan_course.monitor import (
+from gan_course.training.monitor import (
     FLAG_NAMES,
     GANMonitor,
     MonitorThresholds,
@@ -179,8 +179,8 @@ def test_monitor_writes_into_fit_history(tmp_path, digits):
     import tensorflow as tf
 
     from gan_course.data import make_dataset
-    from gan_course.gan_steps import make_gan_train_step
     from gan_course.training import fit
+    from gan_course.training.gan_steps import make_gan_train_step
 
     noise = keras.Input((LATENT_DIM,))
     generator = keras.Model(

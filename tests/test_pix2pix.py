@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli
-from gan_course.pix2pix import (
+from gan_course.models.pix2pix import (
     HOLE_SIZE,
     TASKS,
     Pix2PixConfig,

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli
-from gan_course.pixelcnn import (
+from gan_course.models.pixelcnn import (
     MaskedConv2D,
     PixelCNNConfig,
     build_pixelcnn,

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_course import precision
-from gan_course.dcgan import DCGANConfig
-from gan_course.precision import gradient_norm, precision_policy, resolve_precision
-from gan_course.recipes import get_recipe
+from gan_course.models.dcgan import DCGANConfig
+from gan_course.registry import get_recipe
+from gan_course.training import precision
+from gan_course.training.precision import gradient_norm, precision_policy, resolve_precision
 
 # Small widths keep each family's three steps to about a second.
 TINY = {

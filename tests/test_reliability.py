@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_course.checkpoints import CheckpointKeeper
 from gan_course.training import NonFiniteLossError, fit
+from gan_course.training.checkpoints import CheckpointKeeper
 from tests.test_training import make_regression
 
 TRAIN = [

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli
-from gan_course.stylegan import (
+from gan_course.models.stylegan import (
     StyleGANConfig,
     broadcast_styles,
     build_stylegan_mapping,

@@ -6,47 +6,48 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_course import cli, data, rejection, toy2d
-from gan_course.wgan import sample_interpolation_weights
+from gan_course import cli, data, lab2d
+from gan_course.models import rejection
+from gan_course.models.wgan import sample_interpolation_weights
 
 TINY = {"generator_units": (16,), "discriminator_units": (16,), "batch_size": 64, "epochs": 1}
 
 
 def test_ring8_centres_are_eight_distinct_angles_on_the_unit_circle():
-    centres = toy2d.mode_centres("ring8")
+    centres = lab2d.mode_centres("ring8")
     assert centres.shape == (8, 2)
     np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 1.0)
     angles = np.mod(np.arctan2(centres[:, 1], centres[:, 0]), 2 * np.pi)
     np.testing.assert_allclose(np.sort(angles), 2 * np.pi * np.arange(8) / 8, atol=1e-12)
     assert len(np.unique(np.round(centres, 9), axis=0)) == 8  # no duplicated endpoint
-    assert toy2d.mode_sigma("ring8") == 0.01
+    assert lab2d.mode_sigma("ring8") == 0.01
 
 
 def test_grid25_centres_and_sigma():
-    centres = toy2d.mode_centres("grid25")
+    centres = lab2d.mode_centres("grid25")
     expected = {(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)}
     assert centres.shape == (25, 2)
     assert {tuple(point) for point in centres.astype(int)} == expected
     assert np.array_equal(centres, np.round(centres))
-    assert toy2d.mode_sigma("grid25") == 0.05
+    assert lab2d.mode_sigma("grid25") == 0.05
 
 
-@pytest.mark.parametrize("name", toy2d.TOY_DATASETS)
+@pytest.mark.parametrize("name", lab2d.TOY_DATASETS)
 def test_sample_mixture_spread_matches_sigma(name):
-    points = toy2d.sample_mixture(name, 20_000, seed=0)
+    points = lab2d.sample_mixture(name, 20_000, seed=0)
     assert points.dtype == np.float32 and points.shape == (20_000, 2)
-    nearest, _ = toy2d.nearest_modes(points, name)
-    offsets = points - toy2d.mode_centres(name)[nearest]
-    np.testing.assert_allclose(offsets.std(axis=0), toy2d.mode_sigma(name), rtol=0.05)
-    counts = np.bincount(nearest, minlength=len(toy2d.mode_centres(name)))
+    nearest, _ = lab2d.nearest_modes(points, name)
+    offsets = points - lab2d.mode_centres(name)[nearest]
+    np.testing.assert_allclose(offsets.std(axis=0), lab2d.mode_sigma(name), rtol=0.05)
+    counts = np.bincount(nearest, minlength=len(lab2d.mode_centres(name)))
     assert counts.min() > 0.8 * counts.mean()  # equal weights
-    assert np.array_equal(points, toy2d.sample_mixture(name, 20_000, seed=0))
+    assert np.array_equal(points, lab2d.sample_mixture(name, 20_000, seed=0))
 
 
-@pytest.mark.parametrize("name", toy2d.TOY_DATASETS)
+@pytest.mark.parametrize("name", lab2d.TOY_DATASETS)
 def test_samples_at_the_centres_cover_all_modes_at_full_quality(name):
-    centres = toy2d.mode_centres(name)
-    assert toy2d.score_modes(np.repeat(centres, 100, axis=0), name) == {
+    centres = lab2d.mode_centres(name)
+    assert lab2d.score_modes(np.repeat(centres, 100, axis=0), name) == {
         "modes": len(centres),
         "hq_percent": 100.0,
     }
@@ -54,52 +55,52 @@ def test_samples_at_the_centres_cover_all_modes_at_full_quality(name):
 
 def test_collapsed_samples_cover_one_mode():
     samples = np.tile([[2.0, -2.0]], (2500, 1)) + 0.01
-    assert toy2d.score_modes(samples, "grid25") == {"modes": 1, "hq_percent": 100.0}
+    assert lab2d.score_modes(samples, "grid25") == {"modes": 1, "hq_percent": 100.0}
 
 
 def test_three_sigma_boundary():
-    sigma = toy2d.mode_sigma("grid25")
+    sigma = lab2d.mode_sigma("grid25")
     inside = [[2.9 * sigma, 0.0]]  # nearest mode (0, 0)
     outside = [[0.0, 4.0 * sigma]]
-    assert toy2d.score_modes(np.array(inside), "grid25") == {"modes": 1, "hq_percent": 100.0}
-    assert toy2d.score_modes(np.array(outside), "grid25") == {"modes": 0, "hq_percent": 0.0}
+    assert lab2d.score_modes(np.array(inside), "grid25") == {"modes": 1, "hq_percent": 100.0}
+    assert lab2d.score_modes(np.array(outside), "grid25") == {"modes": 0, "hq_percent": 0.0}
     # Half the samples 4 sigma off a ring mode: 50% HQ, and only the on-mode one counts.
-    ring = toy2d.mode_centres("ring8")
-    samples = np.array([ring[0], ring[3] * (1 + 4 * toy2d.mode_sigma("ring8"))])
-    assert toy2d.score_modes(samples, "ring8") == {"modes": 1, "hq_percent": 50.0}
+    ring = lab2d.mode_centres("ring8")
+    samples = np.array([ring[0], ring[3] * (1 + 4 * lab2d.mode_sigma("ring8"))])
+    assert lab2d.score_modes(samples, "ring8") == {"modes": 1, "hq_percent": 50.0}
 
 
 def test_unknown_dataset_and_bad_shapes():
     with pytest.raises(ValueError, match="ring8"):
-        toy2d.mode_centres("ring9")
+        lab2d.mode_centres("ring9")
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
-        toy2d.score_modes(np.zeros((4, 3)), "grid25")
+        lab2d.score_modes(np.zeros((4, 3)), "grid25")
 
 
 def test_load_dataset_returns_points_with_nearest_mode_labels():
     points, labels = data.load_dataset("grid25")
-    assert points.dtype == np.float32 and points.shape == (toy2d.TRAIN_POINTS, 2)
+    assert points.dtype == np.float32 and points.shape == (lab2d.TRAIN_POINTS, 2)
     assert labels.dtype == np.int32 and set(np.unique(labels)) == set(range(25))
     held_out, _ = data.load_dataset("ring8", split="test")
-    assert held_out.shape == (toy2d.TEST_POINTS, 2)
+    assert held_out.shape == (lab2d.TEST_POINTS, 2)
     batch = next(iter(data.make_dataset(points, batch_size=32, shuffle=False)))
     np.testing.assert_array_equal(batch.numpy(), points[:32])  # float points are not rescaled
 
 
 def test_pack_samples_layer_shapes_and_order():
-    layer = toy2d.PackSamples(4)
+    layer = lab2d.PackSamples(4)
     points = tf.reshape(tf.range(16, dtype=tf.float32), (8, 2))
     packed = layer(points)
     assert packed.shape == (2, 8)
     np.testing.assert_array_equal(packed[0].numpy(), np.arange(8))  # samples 0..3 side by side
-    discriminator = toy2d.build_toy2d_discriminator(hidden_units=(8,), packing=4)
+    discriminator = lab2d.build_toy2d_discriminator(hidden_units=(8,), packing=4)
     assert discriminator(tf.zeros((12, 2))).shape == (3, 1)
     with pytest.raises(ValueError, match="multiple of packing"):
-        toy2d.ToyPacGANConfig(batch_size=30)
+        lab2d.ToyPacGANConfig(batch_size=30)
 
 
 def test_generator_output_is_unbounded_points():
-    generator = toy2d.build_toy2d_generator(latent_dim=3, hidden_units=(8, 8))
+    generator = lab2d.build_toy2d_generator(latent_dim=3, hidden_units=(8, 8))
     assert generator(tf.zeros((5, 3))).shape == (5, 2)
     generator.layers[-1].bias.assign([7.0, -9.0])  # no tanh squashes the output
     np.testing.assert_allclose(generator(tf.zeros((1, 3))).numpy(), [[7.0, -9.0]], atol=1e-6)
@@ -114,15 +115,15 @@ def test_interpolation_weights_broadcast_over_points():
 @pytest.mark.parametrize(
     "config, build",
     [
-        (toy2d.Toy2DConfig(**TINY), toy2d.build_toy_gan_setup),
-        (toy2d.ToyPacGANConfig(**TINY), toy2d.build_toy_gan_setup),
-        (toy2d.ToyWGANGPConfig(**TINY, critic_steps=2), toy2d.build_toy_wgan_gp_setup),
+        (lab2d.Toy2DConfig(**TINY), lab2d.build_toy_gan_setup),
+        (lab2d.ToyPacGANConfig(**TINY), lab2d.build_toy_gan_setup),
+        (lab2d.ToyWGANGPConfig(**TINY, critic_steps=2), lab2d.build_toy_wgan_gp_setup),
     ],
 )
 def test_one_step_is_finite_and_changes_both_models(config, build):
     setup = build(config, image_shape=(2,), seed=0)
     before = {name: [w.numpy() for w in m.trainable_weights] for name, m in setup.models.items()}
-    outputs = setup.train_step(tf.constant(toy2d.sample_mixture("grid25", 64, seed=0)))
+    outputs = setup.train_step(tf.constant(lab2d.sample_mixture("grid25", 64, seed=0)))
     assert all(np.isfinite(float(value)) for value in outputs.values())
     for name, model in setup.models.items():
         assert any(
@@ -132,7 +133,7 @@ def test_one_step_is_finite_and_changes_both_models(config, build):
 
 
 def test_learning_rate_decays_linearly_at_the_end():
-    schedule = toy2d.LinearTailDecay(1e-3, start=100, length=50)
+    schedule = lab2d.LinearTailDecay(1e-3, start=100, length=50)
     values = [float(schedule(step)) for step in (0, 100, 125, 150, 400)]
     np.testing.assert_allclose(values, [1e-3, 1e-3, 1e-3 * (1 - 0.495), 1e-5, 1e-5], rtol=1e-5)
 
@@ -141,13 +142,13 @@ def test_learning_rate_decays_linearly_at_the_end():
     "config, build, updates",
     [
         (
-            toy2d.ToyWGANGPConfig(**{**TINY, "epochs": 4}, decay_epochs=2),
-            toy2d.build_toy_wgan_gp_setup,
+            lab2d.ToyWGANGPConfig(**{**TINY, "epochs": 4}, decay_epochs=2),
+            lab2d.build_toy_wgan_gp_setup,
             5,
         ),
         (
-            toy2d.Toy2DConfig(**{**TINY, "epochs": 4}, decay_epochs=2, discriminator_steps=2),
-            toy2d.build_toy_gan_setup,
+            lab2d.Toy2DConfig(**{**TINY, "epochs": 4}, decay_epochs=2, discriminator_steps=2),
+            lab2d.build_toy_gan_setup,
             2,
         ),
     ],
@@ -157,7 +158,7 @@ def test_discriminator_rate_decays_over_the_same_epochs_as_the_generator(config,
     # or its rate reaches 1% while the generator still runs at full rate.
     setup = build(config, image_shape=(2,), seed=0)
     generator, critic = setup.optimizers["generator"], setup.optimizers["discriminator"]
-    steps_per_epoch = toy2d.TRAIN_POINTS // config.batch_size
+    steps_per_epoch = lab2d.TRAIN_POINTS // config.batch_size
     rates = []
     for epochs_done in (0, 2, 3, 4):  # before, at the start, halfway through and after the decay
         generator.iterations.assign(epochs_done * steps_per_epoch)
@@ -176,7 +177,7 @@ def test_cli_train_then_sample_grid25(tmp_path, capsys):
     )
     assert code == 0
     assert (run / "samples" / "epoch_0001.png").exists() and (run / "progress.gif").exists()
-    assert json.loads((run / "history.json").read_text())[0]["step"] == toy2d.TRAIN_POINTS // 1024
+    assert json.loads((run / "history.json").read_text())[0]["step"] == lab2d.TRAIN_POINTS // 1024
     out = tmp_path / "points.npz"
     assert cli.main(["sample", "--from", str(run), "--n", "300", "--out", str(out)]) == 0
     with np.load(out) as arrays:
@@ -226,8 +227,8 @@ def test_rejection_sample_raises_when_nothing_is_accepted():
 
 
 def test_fit_density_ratio_changes_only_the_discriminator_and_learns_the_data_side():
-    generator = toy2d.build_toy2d_generator(latent_dim=2, hidden_units=(8,))
-    discriminator = toy2d.build_toy2d_discriminator(hidden_units=(16,))
+    generator = lab2d.build_toy2d_generator(latent_dim=2, hidden_units=(8,))
+    discriminator = lab2d.build_toy2d_discriminator(hidden_units=(16,))
     generator_before = [w.numpy() for w in generator.weights]
     real = np.full((256, 2), 20.0, np.float32)  # far from every generated point
     losses = rejection.fit_density_ratio(

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_course.callbacks import Callback, SampleGrids
-from gan_course.checkpoints import CheckpointKeeper
 from gan_course.training import fit
+from gan_course.training.callbacks import Callback, SampleGrids
+from gan_course.training.checkpoints import CheckpointKeeper
 
 
 def make_regression(seed=0):

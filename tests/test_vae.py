@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli, losses
-from gan_course.vae import (
+from gan_course.models.vae import (
     VAEConfig,
     build_vae_decoder,
     build_vae_encoder,

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import losses
-from gan_course.vanilla_gan import (
+from gan_course.models.vanilla_gan import (
     VanillaGANConfig,
     build_vanilla_gan_discriminator,
     build_vanilla_gan_generator,

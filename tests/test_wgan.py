@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli, losses
-from gan_course.wgan import (
+from gan_course.models.wgan import (
     WGANConfig,
     WGANGPConfig,
     build_wgan_critic,

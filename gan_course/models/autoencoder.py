@@ -1,0 +1,247 @@
+"""Autoencoders (dense and convolutional), plain and denoising (Vincent et al. 2008).
+
+An encoder squeezes an image into a short code, a decoder rebuilds the image from it,
+and both learn by minimising the reconstruction error. The feature stacks here are
+shared with the variational autoencoder in `gan_course.models.vae`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+from keras import layers
+
+from gan_course.config import validate_positive, validate_precision
+from gan_course.training.distribution import scale_for_replicas
+from gan_course.training.precision import builds_under_precision
+
+ARCHITECTURES = ("dense", "conv")
+
+
+def validate_architecture(config) -> None:
+    """Shared checks of the dense/conv fields of AutoencoderConfig and VAEConfig."""
+    if config.architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"unknown architecture {config.architecture!r}; choose one of {', '.join(ARCHITECTURES)}"
+        )
+    if not config.hidden_units or not config.filters:
+        raise ValueError("hidden_units and filters need at least one width each")
+    if any(not isinstance(w, int) or w <= 0 for w in (*config.hidden_units, *config.filters)):
+        raise ValueError("hidden_units and filters must be positive whole numbers")
+
+
+@dataclasses.dataclass(frozen=True)
+class AutoencoderConfig:
+    architecture: str = "conv"  # "dense" (MLP) or "conv" (strided convolutions)
+    latent_dim: int = 16
+    hidden_units: tuple[int, ...] = (512, 256)  # dense only: encoder widths, mirrored in decoder
+    filters: tuple[int, ...] = (32, 64)  # conv only: stride-2 widths, mirrored in decoder
+    batch_size: int = 128
+    epochs: int = 50  # ~0.6 s per epoch for conv on the 2-core CPU (4,500 digits)
+    learning_rate: float = 1e-3
+    noise_std: float = 0.0  # > 0: denoising autoencoder, inputs get N(0, noise_std^2) noise
+    max_minutes: float | None = None  # time budget for notebook runs; the CLI has --max-minutes
+    # Measured with benchmarks/autoencoder_jit.py (2-core CPU, batch 128, steps/s without ->
+    # with XLA): dense 125 -> 110, conv 68 -> 55. XLA does not pay off for either here.
+    jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
+    precision: str = "float32"
+
+    def __post_init__(self):
+        validate_precision(self)
+        validate_positive(self, "latent_dim", "batch_size", "epochs", "learning_rate")
+        validate_architecture(self)
+        if self.noise_std < 0:
+            raise ValueError(
+                f"noise_std must be 0 (plain) or positive (denoising), got {self.noise_std}"
+            )
+        if self.max_minutes is not None:
+            validate_positive(self, "max_minutes")
+
+
+def encoder_features(images, *, architecture: str, hidden_units, filters):
+    """The encoder's feature stack: images (B, H, W, C) -> flat features (B, F)."""
+    if architecture == "dense":
+        x = layers.Flatten()(images)  # (B, H*W*C)
+        for units in hidden_units:
+            x = layers.Dense(units, activation="relu")(x)
+        return x  # (B, hidden_units[-1])
+    x = images
+    for width in filters:
+        x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(x)
+    return layers.Flatten()(x)  # (B, H/4 * W/4 * filters[-1]) for two widths
+
+
+def decoder_outputs(codes, *, architecture: str, image_shape, hidden_units, filters):
+    """The decoder's stack: codes (B, D) -> pre-activation images (B, H, W, C), unbounded."""
+    height, width, channels = image_shape
+    if architecture == "dense":
+        x = codes
+        for units in reversed(hidden_units):
+            x = layers.Dense(units, activation="relu")(x)
+        x = layers.Dense(height * width * channels)(x)  # (B, H*W*C)
+        return layers.Reshape(image_shape)(x)  # (B, H, W, C)
+    factor = 2 ** len(filters)
+    if height % factor or width % factor:
+        raise ValueError(
+            f"a conv decoder with {len(filters)} stride-2 layers needs height and width "
+            f"divisible by {factor}, got {image_shape}"
+        )
+    start = (height // factor, width // factor, filters[-1])
+    x = layers.Dense(start[0] * start[1] * start[2], activation="relu")(codes)
+    x = layers.Reshape(start)(x)  # (B, 7, 7, 64) for 28x28 images and two widths
+    for width_out in reversed(filters[:-1]):
+        x = layers.Conv2DTranspose(width_out, 4, strides=2, padding="same", activation="relu")(x)
+    # Kernel 4 with stride 2 covers every output pixel equally: no checkerboard pattern.
+    return layers.Conv2DTranspose(channels, 4, strides=2, padding="same")(x)  # (B, H, W, C)
+
+
+def build_autoencoder_encoder(
+    *,
+    architecture: str = "conv",
+    image_shape: tuple[int, int, int] = (28, 28, 1),
+    latent_dim: int = 16,
+    hidden_units: tuple[int, ...] = (512, 256),
+    filters: tuple[int, ...] = (32, 64),
+) -> keras.Model:
+    """Images (B, H, W, C) in [0, 1] -> codes (B, latent_dim), unbounded (linear)."""
+    images = keras.Input(image_shape, name="images")
+    features = encoder_features(
+        images, architecture=architecture, hidden_units=hidden_units, filters=filters
+    )
+    codes = layers.Dense(latent_dim, name="code", dtype="float32")(features)  # (B, latent_dim)
+    return keras.Model(images, codes, name=f"{architecture}_encoder")
+
+
+def build_autoencoder_decoder(
+    *,
+    architecture: str = "conv",
+    image_shape: tuple[int, int, int] = (28, 28, 1),
+    latent_dim: int = 16,
+    hidden_units: tuple[int, ...] = (512, 256),
+    filters: tuple[int, ...] = (32, 64),
+) -> keras.Model:
+    """Codes (B, latent_dim) -> images (B, H, W, C) in [0, 1] (sigmoid)."""
+    codes = keras.Input((latent_dim,), name="codes")
+    x = decoder_outputs(
+        codes,
+        architecture=architecture,
+        image_shape=image_shape,
+        hidden_units=hidden_units,
+        filters=filters,
+    )
+    images = layers.Activation("sigmoid", name="pixels", dtype="float32")(x)  # (B, H, W, C)
+    return keras.Model(codes, images, name=f"{architecture}_decoder")
+
+
+def build_autoencoder_models(config: AutoencoderConfig, *, image_shape=(28, 28, 1)):
+    """(encoder, decoder) as the config describes them."""
+    widths = {
+        "architecture": config.architecture,
+        "image_shape": tuple(image_shape),
+        "latent_dim": config.latent_dim,
+        "hidden_units": config.hidden_units,
+        "filters": config.filters,
+    }
+    return build_autoencoder_encoder(**widths), build_autoencoder_decoder(**widths)
+
+
+def corrupt_images(images, *, rng, noise_std: float):
+    """Add N(0, noise_std^2) noise drawn from `rng` and clip back to the data range [0, 1]."""
+    import tensorflow as tf
+
+    noise = rng.normal(tf.shape(images), stddev=noise_std, dtype=images.dtype)
+    return tf.clip_by_value(images + noise, 0.0, 1.0)
+
+
+def make_autoencoder_train_step(
+    encoder, decoder, optimizer, *, rng, noise_std: float = 0.0, jit_compile: bool = False
+):
+    """Return `train_step(images) -> {"loss"}`, compiled with `tf.function`.
+
+    `images` are (B, H, W, C) in [0, 1]. With `noise_std > 0` the encoder sees a noisy copy
+    (noise from `rng`, whose state is checkpointed) but the loss compares the output with
+    the clean image: the network must learn to remove the noise.
+    """
+    import tensorflow as tf
+
+    from gan_course import losses
+
+    if noise_std < 0:
+        raise ValueError(f"noise_std must be 0 or positive, got {noise_std}")
+    variables = encoder.trainable_variables + decoder.trainable_variables
+
+    def step(images):
+        inputs = corrupt_images(images, rng=rng, noise_std=noise_std) if noise_std > 0 else images
+        with tf.GradientTape() as tape:
+            reconstructions = decoder(encoder(inputs, training=True), training=True)
+            loss = losses.reconstruction_loss(images, reconstructions)  # clean targets
+            # Inside the tape, so it is differentiated; scale_loss is 1 unless float16.
+            scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
+        gradients = tape.gradient(scaled_loss, variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+        return {"loss": loss}
+
+    return tf.function(step, jit_compile=jit_compile)
+
+
+def held_out_images(image_shape, count: int = 64, seed: int = 0):
+    """`count` held-out test images in [0, 1] for progress grids: (count, H, W, C) float32.
+
+    The setup function is not told the dataset's name, so the shape picks it: 28x28x1 uses
+    the embedded mnist_5k test split, 32x32x3 the cached CIFAR-10 test split.
+    """
+    import numpy as np
+
+    from gan_course.data import load_dataset
+
+    by_shape = {(28, 28, 1): "mnist_5k", (32, 32, 3): "cifar10"}
+    name = by_shape.get(tuple(image_shape))
+    if name is None:
+        raise ValueError(
+            f"no held-out images for shape {tuple(image_shape)}; use 28x28x1 or 32x32x3"
+        )
+    images, _ = load_dataset(name, split="test")
+    chosen = np.random.default_rng(seed).choice(len(images), size=count, replace=False)
+    return images[np.sort(chosen)].astype("float32") / 255.0
+
+
+@builds_under_precision
+def build_autoencoder_setup(
+    config: AutoencoderConfig, *, image_shape=(28, 28, 1), seed: int = 0, fixed_images=None
+):
+    """Models, optimizer, RNG and compiled step for one autoencoder run (used by the CLI).
+
+    An autoencoder has nothing to sample from noise (`generative=False`); its progress
+    grids show reconstructions of 64 fixed held-out images (`fixed_images`, if given).
+    """
+    import tensorflow as tf
+
+    from gan_course.training.setup import TrainingSetup, build_adam
+
+    encoder, decoder = build_autoencoder_models(config, image_shape=image_shape)
+    variables = encoder.trainable_variables + decoder.trainable_variables
+    optimizer = build_adam(config.learning_rate, 0.9, variables=variables)
+    rng = tf.random.Generator.from_seed(seed)
+    step = make_autoencoder_train_step(
+        encoder,
+        decoder,
+        optimizer,
+        rng=rng,
+        noise_std=config.noise_std,
+        jit_compile=config.jit_compile,
+    )
+    if fixed_images is None:
+        fixed_images = held_out_images(image_shape, 64, seed + 1)
+    return TrainingSetup(
+        models={"encoder": encoder, "decoder": decoder},
+        optimizers={"autoencoder": optimizer},
+        rng=rng,
+        train_step=step,
+        sample=lambda images: decoder(encoder(images, training=False), training=False),
+        fixed_inputs=fixed_images,
+        scale="unit",
+        generative=False,
+        latent_dim=config.latent_dim,
+    )

@@ -1,0 +1,276 @@
+"""Wasserstein GAN: weight clipping (Arjovsky et al. 2017) or gradient penalty (Gulrajani et al. 2017).
+
+The critic f outputs an unbounded score, not a probability: the critic objective
+E[f(x)] - E[f(G(z))] estimates the Wasserstein-1 distance only over 1-Lipschitz f, and a
+sigmoid would squash exactly the differences that measure distance. The critic has no
+BatchNorm: the gradient penalty constrains the gradient of f at each example on its own,
+and BatchNorm would make f(x_i) depend on the other examples of the batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from gan_course import losses
+from gan_course.config import validate_positive, validate_precision
+from gan_course.models.dcgan import _init
+from gan_course.training.distribution import scale_for_replicas
+from gan_course.training.precision import builds_under_precision, gradient_norm, wrap_optimizer
+
+NORMALIZATIONS = ("none", "layer")
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANConfig:
+    """Weight clipping, with the paper's defaults: RMSProp 5e-5, clip 0.01, 5 critic updates."""
+
+    latent_dim: int = 64
+    # Half the DCGAN widths: five critic updates per generator update cost a lot on a CPU.
+    generator_filters: tuple[int, ...] = (64, 32)
+    critic_filters: tuple[int, ...] = (32, 64)
+    critic_normalization: str = "none"  # clipping already bounds the weights
+    batch_size: int = 64
+    epochs: int = 40
+    learning_rate: float = 5e-5
+    clip_value: float = 0.01
+    critic_steps: int = 5
+    max_minutes: float | None = None  # notebook time budget; the CLI takes --max-minutes
+    # Measured, batch 64 on the 2-core CPU: 75 ms/step without XLA, 263 ms/step with it.
+    jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
+    precision: str = "float32"
+
+    def __post_init__(self):
+        validate_precision(self)
+        validate_positive(
+            self,
+            "latent_dim",
+            "batch_size",
+            "epochs",
+            "learning_rate",
+            "clip_value",
+            "critic_steps",
+        )
+        _validate_common(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANGPConfig:
+    """Gradient penalty, with the paper's defaults: lambda 10, Adam 1e-4 (0.5, 0.9), 5 critic updates."""
+
+    latent_dim: int = 64
+    # Half the DCGAN widths: five critic updates per generator update cost a lot on a CPU.
+    generator_filters: tuple[int, ...] = (64, 32)
+    critic_filters: tuple[int, ...] = (32, 64)
+    critic_normalization: str = "layer"  # LayerNorm is per example, so the penalty stays valid
+    batch_size: int = 64
+    epochs: int = 40
+    learning_rate: float = 1e-4
+    beta_1: float = 0.5  # the paper uses 0.0 for its ResNets and 0.5 for DCGAN-like models
+    beta_2: float = 0.9
+    gp_weight: float = 10.0
+    critic_steps: int = 5
+    max_minutes: float | None = None  # notebook time budget; the CLI takes --max-minutes
+    # Measured, batch 64 on the 2-core CPU: 301 ms/step without XLA, 389 with it (449 vs 1305
+    # at the DCGAN widths): XLA does not pay off even for the double backward pass.
+    jit_compile: bool = False
+    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
+    precision: str = "float32"
+
+    def __post_init__(self):
+        validate_precision(self)
+        validate_positive(
+            self, "latent_dim", "batch_size", "epochs", "learning_rate", "gp_weight", "critic_steps"
+        )
+        if not (0.0 <= self.beta_1 < 1.0 and 0.0 <= self.beta_2 < 1.0):
+            raise ValueError(f"Adam betas must lie in [0, 1), got {self.beta_1}, {self.beta_2}")
+        _validate_common(self)
+
+
+def _validate_common(config) -> None:
+    if config.max_minutes is not None:
+        validate_positive(config, "max_minutes")
+    if len(config.generator_filters) != 2 or len(config.critic_filters) != 2:
+        raise ValueError("the WGAN uses two up/down-sampling stages: give two filter widths each")
+    if config.critic_normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"unknown critic_normalization {config.critic_normalization!r}; choose one of "
+            f"{NORMALIZATIONS} (never BatchNorm: it breaks the per-example gradient penalty)"
+        )
+
+
+def build_wgan_critic(
+    *,
+    image_shape: tuple[int, int, int] = (28, 28, 1),
+    filters: tuple[int, ...] = (32, 64),
+    normalization: str = "layer",
+) -> keras.Model:
+    """Images (B, H, W, C) in [-1, 1] -> scores (B, 1), unbounded (no sigmoid, no BatchNorm)."""
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"unknown normalization {normalization!r}; choose one of {NORMALIZATIONS}")
+    images = keras.Input(image_shape, name="images")
+    x = images
+    for index, width_out in enumerate(filters):
+        x = layers.Conv2D(width_out, 4, strides=2, padding="same", kernel_initializer=_init())(x)
+        if index > 0 and normalization == "layer":
+            x = layers.LayerNormalization()(x)  # statistics of one example's channels
+        x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f0), then (B, H/4, W/4, f1)
+    x = layers.Flatten()(x)
+    scores = layers.Dense(1, kernel_initializer=_init(), dtype="float32")(x)
+    return keras.Model(images, scores, name="wgan_critic")
+
+
+def sample_interpolation_weights(rng: tf.random.Generator, batch_size, rank: int = 4) -> tf.Tensor:
+    """alpha ~ U[0, 1], one per example, shaped to broadcast over data of `rank` dimensions:
+    (B, 1, 1, 1) for images, (B, 1) for points (B, 2). Where x_hat lies between fake and real."""
+    return rng.uniform((batch_size,) + (1,) * (rank - 1), minval=0.0, maxval=1.0)
+
+
+def make_wgan_train_step(
+    generator,
+    critic,
+    generator_optimizer,
+    critic_optimizer,
+    *,
+    latent_dim: int,
+    rng: tf.random.Generator,
+    critic_steps: int = 5,
+    clip_value: float | None = None,
+    gp_weight: float | None = None,
+    jit_compile: bool = False,
+):
+    """Return `train_step(images) -> dict of scalar tensors`, compiled with `tf.function`.
+
+    One call = `critic_steps` critic updates (fresh noise each; the real batch is reused,
+    where the paper draws a new one each time) and one generator update. Set exactly one
+    of `clip_value` (WGAN) or `gp_weight` (WGAN-GP).
+    """
+    if (clip_value is None) == (gp_weight is None):
+        raise ValueError("set exactly one of clip_value (WGAN) or gp_weight (WGAN-GP)")
+    if critic_steps < 1:
+        raise ValueError(f"critic_steps must be >= 1, got {critic_steps}")
+    if clip_value is not None and not clip_value > 0:
+        raise ValueError(f"clip_value must be positive, got {clip_value}")
+    if gp_weight is not None and not gp_weight > 0:
+        raise ValueError(f"gp_weight must be positive, got {gp_weight}")
+
+    def step(real):
+        batch_size = tf.shape(real)[0]
+        for _ in range(critic_steps):  # unrolled at trace time
+            noise = rng.normal((batch_size, latent_dim))  # (B, latent_dim)
+            fake = generator(noise, training=True)  # outside the tape: no generator gradients
+            with tf.GradientTape() as tape:
+                real_scores = critic(real, training=True)  # (B, 1)
+                fake_scores = critic(fake, training=True)
+                wasserstein_loss = losses.critic_loss(real_scores, fake_scores)
+                penalty = tf.constant(0.0)
+                if gp_weight is not None:
+                    alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank)
+                    penalty = losses.gradient_penalty(critic, real, fake, alpha)
+                total_loss = wasserstein_loss + (gp_weight or 0.0) * penalty
+                # Inside the tape: differentiated; scale_loss is 1 unless float16.
+                scaled_total_loss = critic_optimizer.scale_loss(scale_for_replicas(total_loss))
+            c_gradients = tape.gradient(scaled_total_loss, critic.trainable_variables)
+            c_grad_norm = gradient_norm(c_gradients, critic_optimizer)
+            critic_optimizer.apply_gradients(zip(c_gradients, critic.trainable_variables))
+            if clip_value is not None:  # keep f in a compact set, hence K-Lipschitz for some K
+                for variable in critic.trainable_variables:
+                    variable.assign(tf.clip_by_value(variable, -clip_value, clip_value))
+        noise = rng.normal((batch_size, latent_dim))
+        with tf.GradientTape() as tape:
+            fake = generator(noise, training=True)
+            g_loss = losses.wasserstein_generator_loss(critic(fake, training=True))
+            scaled_g_loss = generator_optimizer.scale_loss(scale_for_replicas(g_loss))
+        g_gradients = tape.gradient(scaled_g_loss, generator.trainable_variables)
+        g_grad_norm = gradient_norm(g_gradients, generator_optimizer)
+        generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+        return {
+            "critic_loss": total_loss,
+            "generator_loss": g_loss,
+            "wasserstein_estimate": -wasserstein_loss,  # E f(x) - E f(G(z)), last critic update
+            "gradient_penalty": penalty,
+            "critic_grad_norm": c_grad_norm,
+            "generator_grad_norm": g_grad_norm,
+        }
+
+    return tf.function(step, jit_compile=jit_compile)
+
+
+def _build_setup(config, optimizers, *, image_shape, seed: int, clip_value, gp_weight):
+    from gan_course.models.dcgan import build_dcgan_generator
+    from gan_course.training.setup import TrainingSetup, fixed_noise
+
+    generator = build_dcgan_generator(
+        latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
+    )
+    critic = build_wgan_critic(
+        image_shape=image_shape,
+        filters=config.critic_filters,
+        normalization=config.critic_normalization,
+    )
+    generator_optimizer = optimizers(generator.trainable_variables)
+    critic_optimizer = optimizers(critic.trainable_variables)
+    rng = tf.random.Generator.from_seed(seed)
+    step = make_wgan_train_step(
+        generator,
+        critic,
+        generator_optimizer,
+        critic_optimizer,
+        latent_dim=config.latent_dim,
+        rng=rng,
+        critic_steps=config.critic_steps,
+        clip_value=clip_value,
+        gp_weight=gp_weight,
+        jit_compile=config.jit_compile,
+    )
+    return TrainingSetup(
+        models={"generator": generator, "critic": critic},
+        optimizers={"generator": generator_optimizer, "critic": critic_optimizer},
+        rng=rng,
+        train_step=step,
+        sample=lambda noise: generator(noise, training=False),
+        fixed_inputs=fixed_noise(64, config.latent_dim, seed + 1),
+        scale="gan",
+        latent_dim=config.latent_dim,
+    )
+
+
+@builds_under_precision
+def build_wgan_setup(config: WGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+    """WGAN with weight clipping and RMSProp (momentum-free, as the paper advises)."""
+
+    def rmsprop(variables):
+        optimizer = wrap_optimizer(keras.optimizers.RMSprop(learning_rate=config.learning_rate))
+        optimizer.build(variables)  # built now so a checkpoint can restore its slots
+        return optimizer
+
+    return _build_setup(
+        config,
+        rmsprop,
+        image_shape=image_shape,
+        seed=seed,
+        clip_value=config.clip_value,
+        gp_weight=None,
+    )
+
+
+@builds_under_precision
+def build_wgan_gp_setup(config: WGANGPConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+    """WGAN-GP with Adam(learning_rate, beta_1, beta_2)."""
+    from gan_course.training.setup import build_adam
+
+    def adam(variables):
+        return build_adam(config.learning_rate, config.beta_1, config.beta_2, variables=variables)
+
+    return _build_setup(
+        config,
+        adam,
+        image_shape=image_shape,
+        seed=seed,
+        clip_value=None,
+        gp_weight=config.gp_weight,
+    )
