@@ -7,10 +7,15 @@ else that went wrong (for example a dataset that could not be downloaded).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
-from gan_course.registry import RECIPES
+from gan_course.registry import RECIPES, get_recipe
+
+# Kept here, not imported from gan_course.training, so `--help` needs no TensorFlow.
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+STRATEGIES = ("default", "mirrored", "multiworker")
 
 DATASETS = ("mnist_5k", "mnist", "fashion_mnist", "cifar10", "auto", "ring8", "grid25")
 
@@ -77,8 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
     )
-    models = ", ".join(f"{name} ({recipe.summary})" for name, recipe in sorted(RECIPES.items()))
+    _add_train(commands)
+    _add_sample(commands)
+    _add_evaluate(commands)
+    return parser
 
+
+def _add_train(commands) -> None:
+    models = ", ".join(f"{name} ({recipe.summary})" for name, recipe in sorted(RECIPES.items()))
     train = commands.add_parser(
         "train",
         help="train a model; rerun the same command to resume",
@@ -109,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=_positive_int, help="images per step (default: the model's own)"
     )
     train.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="float32 (default), mixed_float16, mixed_bfloat16 or auto",
+    )
+    train.add_argument(
         "--latent-dim", type=_positive_int, help="size of the noise or latent vector"
     )
     train.add_argument(
@@ -117,7 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="run folder (default: runs/MODEL); holds checkpoints/, samples/, progress.gif, history.json",
     )
-    train.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+    train.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        help="random seed (default: 0; a resumed run keeps its own)",
+    )
     train.add_argument(
         "--deterministic",
         action="store_true",
@@ -131,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--strategy",
         default="default",
-        choices=("default", "mirrored", "multiworker"),
+        choices=STRATEGIES,
         help="default: one device; mirrored: all local GPUs; multiworker: the machines in TF_CONFIG",
     )
     train.add_argument(
@@ -145,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="set any field of the model's config, e.g. --set ema_decay=0.999 (repeatable)",
+        help="set a field of the model's config or of the run settings, e.g. --set real_label=1.0 or --set max_minutes=1 (repeatable)",
     )
     train.add_argument(
         "--no-progress",
@@ -153,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="hide the progress bar (one line per epoch remains)",
     )
 
+
+def _add_sample(commands) -> None:
     sample = commands.add_parser(
         "sample",
         help="draw samples from a trained run into an .npz file",
@@ -175,9 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--n", type=_positive_int, default=64, help="number of samples (default: 64)"
     )
     sample.add_argument("--out", required=True, metavar="FILE.npz", help="output file")
-    sample.add_argument("--label", type=_digit, help="digit to draw (conditional models only)")
+    sample.add_argument("--label", type=_digit, help="class to draw (conditional models only)")
     sample.add_argument("--seed", type=_non_negative_int, default=0, help="noise seed (default: 0)")
+    sample.add_argument(
+        "--rejection",
+        action="store_true",
+        help="discriminator rejection sampling (toy-* models): keep candidates by a fitted density ratio",
+    )
 
+
+def _add_evaluate(commands) -> None:
     evaluate = commands.add_parser(
         "evaluate",
         help="score samples (an .npz from `sample`) with FID, KID, precision/recall and more; prints JSON",
@@ -192,67 +221,93 @@ def build_parser() -> argparse.ArgumentParser:
         help="real reference digits (default: mnist_5k)",
     )
     evaluate.add_argument("--json", metavar="OUT.json", help="also write the scores to this file")
-    return parser
+
+
+def _train(args) -> None:
+    from gan_course.config import parse_assignments
+    from gan_course.runs import train_run
+    from gan_course.training.settings import RunSettings
+
+    out_dir = args.out or f"runs/{args.model}"
+    config_class = get_recipe(args.model).load_config_class()
+    values = parse_assignments((config_class, RunSettings), args.set)
+    run_fields = {field.name for field in dataclasses.fields(RunSettings)}
+    settings_values = {k: v for k, v in values.items() if k in run_fields}
+    overrides = {k: v for k, v in values.items() if k not in run_fields}
+    named = {  # the named options win over --set
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "max_minutes": args.max_minutes,
+        "precision": args.precision,
+        "seed": args.seed,
+        "checkpoint_every_steps": args.checkpoint_every,
+        "strategy": args.strategy,
+    }
+    settings_values.update({k: v for k, v in named.items() if v is not None})
+    if args.latent_dim is not None:
+        overrides["latent_dim"] = args.latent_dim
+    history = train_run(
+        args.model,
+        out_dir=out_dir,
+        dataset=args.dataset,
+        settings=RunSettings(**settings_values),
+        overrides=overrides,
+        deterministic=args.deterministic,
+        tensorboard=args.tensorboard,
+        progress=not args.no_progress,
+    )
+    print(
+        f"Done: {len(history)} epochs in {out_dir} (samples/, progress.gif, checkpoints/, history.json)."
+    )
+
+
+def _sample(args) -> None:
+    from gan_course.resume import read_record
+    from gan_course.sampling import sample_run
+
+    held = read_record(args.from_dir)["model"]
+    if args.model is not None and held != args.model:
+        raise ValueError(f"{args.from_dir} holds a {held!r} run, not {args.model!r}")
+    arrays = sample_run(
+        args.from_dir,
+        count=args.n,
+        out_file=args.out,
+        label=args.label,
+        seed=args.seed,
+        rejection=args.rejection,
+    )
+    print(f"Wrote {args.out}: " + ", ".join(f"{k} {v.shape} {v.dtype}" for k, v in arrays.items()))
+
+
+def _evaluate(args) -> None:
+    import json
+
+    from gan_course.evaluation.score_file import evaluate_file
+
+    scores = evaluate_file(args.file, dataset=args.dataset)
+    print(json.dumps(scores, indent=1))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(scores, handle, indent=1)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from gan_course.backend import BackendError, check_backend
+
+    try:
+        check_backend()
+    except BackendError as error:
+        print(f"gan-course: error: {error}", file=sys.stderr)
+        return 2
     # Quiet TensorFlow's C++ start-up logging for this process only (not on package import).
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from gan_course.data import DatasetUnavailableError
     from gan_course.training import NonFiniteLossError
 
+    commands = {"train": _train, "sample": _sample, "evaluate": _evaluate}
     try:
-        if args.command == "train":
-            from gan_course.config import parse_assignments
-            from gan_course.registry import get_recipe
-            from gan_course.runs import train_run
-
-            out_dir = args.out or f"runs/{args.model}"
-            overrides = parse_assignments(get_recipe(args.model).load_config_class(), args.set)
-            for name in ("epochs", "batch_size", "latent_dim"):  # the named options win
-                if getattr(args, name) is not None:
-                    overrides[name] = getattr(args, name)
-            history = train_run(
-                args.model,
-                out_dir=out_dir,
-                dataset=args.dataset,
-                max_minutes=args.max_minutes,
-                seed=args.seed,
-                deterministic=args.deterministic,
-                tensorboard=args.tensorboard,
-                checkpoint_every_steps=args.checkpoint_every,
-                strategy=args.strategy,
-                progress=not args.no_progress,
-                **overrides,
-            )
-            print(
-                f"Done: {len(history)} epochs in {out_dir} (samples/, progress.gif, checkpoints/, history.json)."
-            )
-        elif args.command == "sample":
-            from gan_course.runs import read_run, sample_run
-
-            if args.model is not None and read_run(args.from_dir)["model"] != args.model:
-                raise ValueError(
-                    f"{args.from_dir} holds a {read_run(args.from_dir)['model']!r} run, not {args.model!r}"
-                )
-            arrays = sample_run(
-                args.from_dir, count=args.n, out_file=args.out, label=args.label, seed=args.seed
-            )
-            print(
-                f"Wrote {args.out}: "
-                + ", ".join(f"{k} {v.shape} {v.dtype}" for k, v in arrays.items())
-            )
-        elif args.command == "evaluate":
-            import json
-
-            from gan_course.runs import evaluate_file
-
-            scores = evaluate_file(args.file, dataset=args.dataset)
-            print(json.dumps(scores, indent=1))
-            if args.json:
-                with open(args.json, "w") as handle:
-                    json.dump(scores, handle, indent=1)
+        commands[args.command](args)
     except ValueError as error:
         print(f"gan-course: error: {error}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import typing
 
 
 def validate_positive(config, *names: str) -> None:
@@ -12,16 +13,6 @@ def validate_positive(config, *names: str) -> None:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ValueError(f"{type(config).__name__}.{name} must be positive, got {value!r}")
-
-
-def validate_precision(config) -> None:
-    """Raise ValueError unless `config.precision` names a policy of gan_course.training.precision."""
-    from gan_course.training.precision import PRECISIONS
-
-    if config.precision not in PRECISIONS:
-        raise ValueError(
-            f"{type(config).__name__}.precision must be one of {', '.join(PRECISIONS)}, got {config.precision!r}"
-        )
 
 
 def smoke_mode() -> bool:
@@ -52,38 +43,51 @@ def check_image_shape(image_shape, *, multiple_of: int = 1) -> tuple[int, int, i
     return shape
 
 
-def parse_assignments(config_class, assignments: list[str]) -> dict:
-    """`["field=value", ...]` -> {field: value}, each value converted to the type of the
-    field's default in `config_class` (bool, int, float, str, or a comma-separated tuple)."""
-    defaults = {field.name: field.default for field in dataclasses.fields(config_class)}
+def parse_assignments(config_classes, assignments: list[str]) -> dict:
+    """`["field=value", ...]` -> {field: value}, each value parsed to the declared type of
+    the field in one of `config_classes` (a dataclass or a tuple of them): bool, int,
+    float, str, an optional (`int | None`: "none" gives None) or a comma-separated tuple.
+    So `--set max_minutes=1` gives 1.0, not the string "1"."""
+    if not isinstance(config_classes, tuple):
+        config_classes = (config_classes,)
+    types = {}
+    for config_class in config_classes:
+        hints = typing.get_type_hints(config_class)
+        types.update({field.name: hints[field.name] for field in dataclasses.fields(config_class)})
     values = {}
     for assignment in assignments:
         name, separator, text = assignment.partition("=")
         name = name.strip().replace("-", "_")
         if not separator:
             raise ValueError(f"--set expects FIELD=VALUE, got {assignment!r}")
-        if name not in defaults:
-            raise ValueError(
-                f"{config_class.__name__} has no field {name!r}; choose one of {', '.join(defaults)}"
-            )
-        values[name] = _convert(name, text.strip(), defaults[name])
+        if name not in types:
+            raise ValueError(f"no option {name!r} to --set; choose one of {', '.join(types)}")
+        values[name] = _convert(name, text.strip(), types[name])
     return values
 
 
-def _convert(name: str, text: str, default):
+def _convert(name: str, text: str, field_type):
+    """Parse `text` to `field_type` (the annotation of a dataclass field)."""
+    arguments = [a for a in typing.get_args(field_type) if a is not type(None)]
+    optional = type(None) in typing.get_args(field_type)
+    if optional and text.lower() == "none":
+        return None
+    if optional and len(arguments) == 1:
+        field_type = arguments[0]
+    origin = typing.get_origin(field_type)
     try:
-        if isinstance(default, bool):
+        if field_type is bool:
             if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise ValueError
             return text.lower() in ("true", "1", "yes")
-        if isinstance(default, tuple):
-            item_type = type(default[0]) if default else str
-            return tuple(item_type(item) for item in text.split(",") if item.strip())
-        if default is None:
-            return text
-        return type(default)(text)
+        if origin is tuple:
+            item_type = typing.get_args(field_type)[0]
+            return tuple(item_type(item.strip()) for item in text.split(",") if item.strip())
+        if field_type is float:
+            return float(text)
+        if field_type in (int, str):
+            return field_type(text)
+        raise ValueError
     except ValueError:
-        kind = "true or false" if isinstance(default, bool) else type(default).__name__
-        raise ValueError(
-            f"--set {name}={text!r}: expected {kind}, like the default {default!r}"
-        ) from None
+        kind = "true or false" if field_type is bool else getattr(field_type, "__name__", str(field_type))
+        raise ValueError(f"--set {name}={text!r}: expected {kind}") from None

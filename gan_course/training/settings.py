@@ -26,13 +26,15 @@ class RunSettings:
     precision: str | None = None  # float32 | mixed_float16 | mixed_bfloat16 | auto
     jit_compile: bool | None = None  # XLA for the train step
     checkpoint_every_steps: int | None = None  # besides the save after every epoch
-    seed: int = 0
+    seed: int | None = None  # None: 0 for a new run, the saved seed when resuming
     strategy: str = "default"  # default | mirrored | multiworker (gan_course.training.distribution)
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "checkpoint_every_steps"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value <= 0
+            ):
                 raise ValueError(f"{name} must be a positive whole number, got {value!r}")
         if self.max_minutes is not None and (
             isinstance(self.max_minutes, bool)
@@ -46,7 +48,9 @@ class RunSettings:
             )
         if self.jit_compile is not None and not isinstance(self.jit_compile, bool):
             raise ValueError(f"jit_compile must be true or false, got {self.jit_compile!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+        ):
             raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
         if self.strategy not in STRATEGIES:
             raise ValueError(
@@ -69,7 +73,9 @@ class RunSettings:
 
 
 # What every family falls back to; a family's RUN_DEFAULTS overrides what it measured.
-BASE_DEFAULTS = RunSettings(epochs=10, batch_size=64, precision="float32", jit_compile=False)
+BASE_DEFAULTS = RunSettings(
+    epochs=10, batch_size=64, precision="float32", jit_compile=False, seed=0
+)
 
 
 def resolve_settings(settings: RunSettings | None, family_defaults: RunSettings) -> RunSettings:
