@@ -63,25 +63,14 @@ def train_run(
     `settings` are the run settings (unset fields: the family's defaults, or the saved run's
     when resuming); `overrides` set fields of the model's config.
     """
-    from gan_course.data import load_dataset, make_dataset
+    from gan_course.data import load_dataset
     from gan_course.seeding import set_seed
     from gan_course.training import fit
     from gan_course.training.checkpoints import CheckpointKeeper
     from gan_course.training.distribution import get_strategy
 
-    recipe, out_dir, overrides = get_recipe(model), Path(out_dir), dict(overrides or {})
-    config_class = recipe.load_config_class()
-    _check_overrides(config_class, overrides, model)
-    record = read_record(out_dir) if (out_dir / "run.json").exists() else None
-    config, settings = resolve_run(
-        record,
-        model=model,
-        dataset=dataset,
-        config_class=config_class,
-        overrides=overrides,
-        requested=settings or RunSettings(),
-        family_defaults=recipe.load_setup_function().run_defaults,
-    )
+    recipe, out_dir = get_recipe(model), Path(out_dir)
+    config, settings = _resolve(recipe, model, out_dir, dataset, settings, dict(overrides or {}))
     images, labels = load_dataset(dataset)
     if settings.batch_size > len(images):  # checked before anything is written
         raise ValueError(
@@ -93,28 +82,11 @@ def train_run(
     with distribution.scope():  # models, optimizers and RNG become replicated variables
         setup = recipe.build(config, image_shape=images.shape[1:], settings=settings)
 
-    def train_data(epoch: int):
-        # The order is a function of (seed, epoch) only, so a resumed run sees the same batches.
-        return make_dataset(
-            images,
-            labels if setup.conditional else None,
-            batch_size=settings.batch_size,
-            scale=setup.scale,
-            seed=settings.seed,
-            epoch=epoch,
-        )
-
-    write_record(
-        out_dir,
-        model=model,
-        dataset=dataset,
-        image_shape=images.shape[1:],
-        config=config,
-        settings=settings,
-    )
+    record = {"model": model, "dataset": dataset, "image_shape": images.shape[1:]}
+    write_record(out_dir, **record, config=config, settings=settings)
     return fit(
         setup.train_step,
-        train_data,
+        _epoch_data(images, labels, setup),
         epochs=settings.epochs,
         max_minutes=settings.max_minutes,
         keeper=CheckpointKeeper(out_dir / "checkpoints", **setup.trackables()),
@@ -123,6 +95,40 @@ def train_run(
         checkpoint_every_steps=settings.checkpoint_every_steps,
         strategy=None if settings.strategy == "default" else distribution,
         progress=progress,
+    )
+
+
+def _epoch_data(images, labels, setup):
+    """`epoch -> tf.data.Dataset` for `fit`: the order is a function of (seed, epoch) only,
+    so a resumed run sees the batches an uninterrupted one would."""
+    from gan_course.data import make_dataset
+
+    def for_epoch(epoch: int):
+        return make_dataset(
+            images,
+            labels if setup.conditional else None,
+            batch_size=setup.settings.batch_size,
+            scale=setup.scale,
+            seed=setup.settings.seed,
+            epoch=epoch,
+        )
+
+    return for_epoch
+
+
+def _resolve(recipe, model: str, out_dir: Path, dataset: str, settings, overrides: dict):
+    """(config, settings) of the run: a new one's, or the saved run's when resuming."""
+    config_class = recipe.load_config_class()
+    _check_overrides(config_class, overrides, model)
+    record = read_record(out_dir) if (out_dir / "run.json").exists() else None
+    return resolve_run(
+        record,
+        model=model,
+        dataset=dataset,
+        config_class=config_class,
+        overrides=overrides,
+        requested=settings or RunSettings(),
+        family_defaults=recipe.load_setup_function().run_defaults,
     )
 
 
