@@ -94,6 +94,7 @@ def make_gif(
     keeps every n-th pixel: a light GIF to embed in a notebook.
     """
     import imageio.v2 as imageio
+    from PIL import Image
 
     if not frame_paths:
         raise ValueError("make_gif needs at least one frame")
@@ -106,10 +107,16 @@ def make_gif(
         keep = np.unique(np.linspace(0, len(frame_paths) - 1, max_frames).round().astype(int))
         frame_paths = [frame_paths[index] for index in keep]
     frames = [imageio.imread(frame)[::downscale, ::downscale] for frame in frame_paths]
-    # Hold the last frame longer so the final result is visible.
-    durations = [seconds_per_frame] * (len(frames) - 1) + [max(1.5, seconds_per_frame)]
+    # Hold the last frame longer so the final result is visible. Pillow's GIF writer takes
+    # milliseconds (imageio passes `duration` through to it unchanged, so seconds there
+    # gave 0-delay GIFs); it is called directly so the unit is plain.
+    milliseconds = [round(1000 * seconds_per_frame)] * (len(frames) - 1)
+    milliseconds.append(round(1000 * max(2.0, seconds_per_frame)))
+    images = [Image.fromarray(frame) for frame in frames]
     path = Path(path)
-    imageio.mimsave(path, frames, duration=durations, loop=0)
+    images[0].save(
+        path, save_all=True, append_images=images[1:], duration=milliseconds, loop=0, disposal=1
+    )
     return path
 
 

@@ -44,6 +44,11 @@ def test_make_gif_and_save_grid(tmp_path):
     ]
     gif = viz.make_gif(frames, tmp_path / "out.gif")
     assert gif.read_bytes()[:6] == b"GIF89a"
+    from PIL import Image, ImageSequence
+
+    with Image.open(gif) as opened:  # delays as a GIF viewer reads them, in milliseconds
+        durations = [frame.info["duration"] for frame in ImageSequence.Iterator(opened)]
+    assert durations == [300, 300, 2000]  # every frame held, the last one longest
     with pytest.raises(ValueError):
         viz.make_gif([], tmp_path / "none.gif")
 
