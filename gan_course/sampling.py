@@ -27,6 +27,21 @@ def _draw(setup, noise, labels, batch_size: int, progress: bool) -> np.ndarray:
     return np.concatenate(chunks)
 
 
+def _check_request(model: str, setup, label, rejection: bool) -> None:
+    """Raise ValueError (one line) when the run cannot give what was asked."""
+    if not setup.generative:
+        raise ValueError(
+            f"{model!r} translates or reconstructs given images; it has nothing to sample from noise"
+        )
+    if label is not None and not setup.conditional:
+        raise ValueError(f"{model!r} is not conditional; --label needs a conditional model")
+    if label is not None and not (isinstance(label, int) and 0 <= label < setup.num_classes):
+        raise ValueError(f"--label must be a class 0-{setup.num_classes - 1}, got {label!r}")
+    if rejection and setup.output != "points":
+        # The density-ratio discriminator is a Fourier-feature MLP on points.
+        raise ValueError(f"--rejection works with the 2-D lab's models (toy-*), not {model!r}")
+
+
 def sample_run(
     from_dir: str | Path,
     *,
@@ -48,21 +63,7 @@ def sample_run(
     if not isinstance(count, int) or count <= 0:
         raise ValueError(f"--n must be a positive integer, got {count!r}")
     record, setup = load_run(from_dir)
-    if not setup.generative:
-        raise ValueError(
-            f"{record['model']!r} translates or reconstructs given images; it has nothing to sample from noise"
-        )
-    if label is not None and not setup.conditional:
-        raise ValueError(
-            f"{record['model']!r} is not conditional; --label needs a conditional model"
-        )
-    if label is not None and not (isinstance(label, int) and 0 <= label < setup.num_classes):
-        raise ValueError(f"--label must be a class 0-{setup.num_classes - 1}, got {label!r}")
-    if rejection and setup.output != "points":
-        # The density-ratio discriminator is a Fourier-feature MLP on points.
-        raise ValueError(
-            f"--rejection works with the 2-D lab's models (toy-*), not {record['model']!r}"
-        )
+    _check_request(record["model"], setup, label, rejection)
     arrays = {}
     if rejection:
         from gan_course.data import load_dataset

@@ -85,7 +85,12 @@ def build_dcgan_generator(
     x = layers.Reshape((height // 4, width // 4, filters[0]))(x)  # (B, H/4, W/4, f0)
     for width_out in filters[1:]:
         x = layers.Conv2DTranspose(
-            width_out, 4, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
+            width_out,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=normal_init(),
         )(x)
         x = global_batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f1)
@@ -150,16 +155,8 @@ def build_dcgan_discriminator(
     return keras.Model(images, logits, name="dcgan_discriminator")
 
 
-@family_setup(RUN_DEFAULTS)
-def build_dcgan_setup(
-    config: DCGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings
-):
-    """Models, optimizers, RNG and compiled step for one DCGAN run (used by the CLI)."""
-    from gan_course.models.augment import make_augment
-    from gan_course.training.gan_steps import make_gan_train_step
-    from gan_course.training.weight_average import WeightAverage
-
-    check_packing(settings.batch_size, config.discriminator_packing)
+def build_dcgan_models(config: DCGANConfig, *, image_shape=(28, 28, 1)):
+    """The (generator, discriminator) pair that `config` describes."""
     generator = build_dcgan_generator(
         latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
     )
@@ -172,6 +169,18 @@ def build_dcgan_setup(
         minibatch_std=config.discriminator_minibatch_std,
         packing=config.discriminator_packing,
     )
+    return generator, discriminator
+
+
+@family_setup(RUN_DEFAULTS)
+def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
+    """Models, optimizers, RNG and compiled step for one DCGAN run (used by the CLI)."""
+    from gan_course.models.augment import make_augment
+    from gan_course.training.gan_steps import make_gan_train_step
+    from gan_course.training.weight_average import WeightAverage
+
+    check_packing(settings.batch_size, config.discriminator_packing)
+    generator, discriminator = build_dcgan_models(config, image_shape=image_shape)
     average = (
         WeightAverage(generator, decay=config.weight_average_decay)
         if config.weight_average_decay > 0

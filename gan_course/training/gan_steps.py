@@ -49,6 +49,28 @@ def make_gan_train_step(
     on the fakes less (about a quarter of the work). Alternating updates are the default,
     as in Goodfellow et al. (2014).
     """
+    _check_step_options(discriminator_steps, real_label, r1_gamma, simultaneous)
+    step = _GANStep(
+        generator,
+        discriminator,
+        generator_optimizer,
+        discriminator_optimizer,
+        latent_dim=latent_dim,
+        rng=rng,
+        generator_objective=losses.get_generator_loss(generator_loss),
+        real_label=real_label,
+        discriminator_steps=discriminator_steps,
+        conditional=conditional,
+        augment=augment,
+        weight_average=weight_average,
+        r1_gamma=r1_gamma,
+    )
+    return tf.function(
+        step.simultaneous if simultaneous else step.alternating, jit_compile=jit_compile
+    )
+
+
+def _check_step_options(discriminator_steps, real_label, r1_gamma, simultaneous) -> None:
     if discriminator_steps < 1:
         raise ValueError(f"discriminator_steps must be >= 1, got {discriminator_steps}")
     if not 0.0 < real_label <= 1.0:
@@ -61,20 +83,103 @@ def make_gan_train_step(
         raise ValueError(
             "simultaneous updates take one discriminator step: set discriminator_steps=1"
         )
-    generator_objective = losses.get_generator_loss(generator_loss)
 
-    def generate(noise, labels, training):
-        return generator([noise, labels] if conditional else noise, training=training)
 
-    def discriminate(images, labels, training):
-        if augment is not None:
-            images = augment(images)
-        return discriminator([images, labels] if conditional else images, training=training)
+class _GANStep:
+    """The pieces of one adversarial step; `alternating` and `simultaneous` are the steps."""
 
-    def finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        generator_optimizer,
+        discriminator_optimizer,
+        *,
+        latent_dim,
+        rng,
+        generator_objective,
+        real_label,
+        discriminator_steps,
+        conditional,
+        augment,
+        weight_average,
+        r1_gamma,
+    ):
+        self.generator, self.discriminator = generator, discriminator
+        self.generator_optimizer = generator_optimizer
+        self.discriminator_optimizer = discriminator_optimizer
+        self.latent_dim, self.rng = latent_dim, rng
+        self.generator_objective, self.real_label = generator_objective, real_label
+        self.discriminator_steps, self.conditional = discriminator_steps, conditional
+        self.augment, self.weight_average, self.r1_gamma = augment, weight_average, r1_gamma
+
+    def generate(self, noise, labels):
+        inputs = [noise, labels] if self.conditional else noise
+        return self.generator(inputs, training=True)
+
+    def discriminate(self, images, labels, training=True):
+        if self.augment is not None:
+            images = self.augment(images)
+        inputs = [images, labels] if self.conditional else images
+        return self.discriminator(inputs, training=training)
+
+    def noise(self, batch_size):
+        return randomness.normal(self.rng, (batch_size, self.latent_dim))  # (B, latent_dim)
+
+    def discriminator_loss(self, real, fake, labels):
+        """L_D on one batch; also the real and fake logits, (B, 1) each."""
+        if self.r1_gamma > 0:  # the penalty's pass also gives the real logits
+            penalty, real_logits = losses.r1_penalty(
+                lambda x, training: self.discriminate(x, labels, training), real
+            )
+        else:
+            real_logits = self.discriminate(real, labels)  # (B, 1)
+        fake_logits = self.discriminate(fake, labels)
+        loss = losses.discriminator_loss(real_logits, fake_logits, real_label=self.real_label)
+        if self.r1_gamma > 0:
+            loss += 0.5 * self.r1_gamma * penalty
+        return loss, real_logits, fake_logits
+
+    def alternating(self, batch):
+        """`discriminator_steps` discriminator updates, then one generator update."""
+        real, labels = batch if self.conditional else (batch, None)
+        batch_size = tf.shape(real)[0]
+        for _ in range(self.discriminator_steps):  # unrolled at trace time
+            with tf.GradientTape() as tape:
+                fake = self.generate(self.noise(batch_size), labels)
+                d_loss, real_logits, fake_logits = self.discriminator_loss(real, fake, labels)
+            d_grad_norm = apply_update(
+                tape, d_loss, self.discriminator.trainable_variables, self.discriminator_optimizer
+            )
+        with tf.GradientTape() as tape:
+            fake = self.generate(self.noise(batch_size), labels)
+            g_loss = self.generator_objective(self.discriminate(fake, labels))
+        g_grad_norm = apply_update(
+            tape, g_loss, self.generator.trainable_variables, self.generator_optimizer
+        )
+        return self.finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm)
+
+    def simultaneous(self, batch):
+        """Both networks from one batch of fakes, under two tapes (the TF tutorial's step)."""
+        real, labels = batch if self.conditional else (batch, None)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generate(self.noise(tf.shape(real)[0]), labels)
+            d_loss, real_logits, fake_logits = self.discriminator_loss(real, fake, labels)
+            g_loss = self.generator_objective(fake_logits)
+        # The backward passes read the weights recorded in the forward pass, so the
+        # generator follows the discriminator of before its update.
+        d_grad_norm = apply_update(
+            d_tape, d_loss, self.discriminator.trainable_variables, self.discriminator_optimizer
+        )
+        g_grad_norm = apply_update(
+            g_tape, g_loss, self.generator.trainable_variables, self.generator_optimizer
+        )
+        return self.finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm)
+
+    def finish(self, d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm):
         """Update the weight average after the generator's step; the step's scalar outputs."""
-        if weight_average is not None:
-            weight_average.update()
+        if self.weight_average is not None:
+            self.weight_average.update()
         return {
             "d_loss": d_loss,
             "g_loss": g_loss,
@@ -83,52 +188,6 @@ def make_gan_train_step(
             "d_grad_norm": d_grad_norm,
             "g_grad_norm": g_grad_norm,
         }
-
-    def simultaneous_step(batch):
-        real, labels = batch if conditional else (batch, None)
-        noise = randomness.normal(rng, (tf.shape(real)[0], latent_dim))  # (B, latent_dim)
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = generate(noise, labels, True)
-            real_logits = discriminate(real, labels, True)  # (B, 1)
-            fake_logits = discriminate(fake, labels, True)
-            d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
-            g_loss = generator_objective(fake_logits)
-        # The backward passes read the weights recorded in the forward pass, so the
-        # generator follows the discriminator of before its update.
-        d_grad_norm = apply_update(
-            d_tape, d_loss, discriminator.trainable_variables, discriminator_optimizer
-        )
-        g_grad_norm = apply_update(g_tape, g_loss, generator.trainable_variables, generator_optimizer)
-        return finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm)
-
-    def step(batch):
-        real, labels = batch if conditional else (batch, None)
-        batch_size = tf.shape(real)[0]
-        for _ in range(discriminator_steps):  # unrolled at trace time
-            noise = randomness.normal(rng, (batch_size, latent_dim))  # (B, latent_dim)
-            with tf.GradientTape() as tape:
-                fake = generate(noise, labels, True)
-                if r1_gamma > 0:  # the penalty's pass also gives the real logits
-                    penalty, real_logits = losses.r1_penalty(
-                        lambda x, training: discriminate(x, labels, training), real
-                    )
-                else:
-                    real_logits = discriminate(real, labels, True)  # (B, 1)
-                fake_logits = discriminate(fake, labels, True)
-                d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
-                if r1_gamma > 0:
-                    d_loss += 0.5 * r1_gamma * penalty
-            d_grad_norm = apply_update(
-                tape, d_loss, discriminator.trainable_variables, discriminator_optimizer
-            )
-        noise = randomness.normal(rng, (batch_size, latent_dim))
-        with tf.GradientTape() as tape:
-            fake = generate(noise, labels, True)
-            g_loss = generator_objective(discriminate(fake, labels, True))
-        g_grad_norm = apply_update(tape, g_loss, generator.trainable_variables, generator_optimizer)
-        return finish(d_loss, g_loss, real_logits, fake_logits, d_grad_norm, g_grad_norm)
-
-    return tf.function(simultaneous_step if simultaneous else step, jit_compile=jit_compile)
 
 
 def repeat_step(train_step, steps_per_call: int, *, jit_compile: bool = False):

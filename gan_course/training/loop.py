@@ -112,120 +112,177 @@ def fit(
         raise ValueError(f"max_minutes must be positive, got {max_minutes!r}")
     if checkpoint_every_steps is not None and checkpoint_every_steps <= 0:
         raise ValueError(f"checkpoint_every_steps must be positive, got {checkpoint_every_steps!r}")
-    dataset_for_epoch = dataset if callable(dataset) else (lambda epoch: dataset)
     if strategy is not None:
         from gan_course.training.distribution import distribute_step
 
         train_step = distribute_step(train_step, strategy)
-    history = load_history(history_path) if history_path else []
-    completed_epochs, step, skip = 0, 0, 0
-    if keeper is not None:
-        if keeper.restore_latest():
-            completed_epochs, step, skip = (
-                int(v.numpy()) for v in (keeper.epoch, keeper.step, keeper.epoch_step)
-            )
-            if verbose:
-                print(
-                    f"Resuming from {keeper.restored_path} (epoch {completed_epochs}, step {step})."
+    loop = _Loop(
+        train_step,
+        dataset if callable(dataset) else (lambda epoch: dataset),
+        keeper=keeper,
+        history_path=history_path,
+        callbacks=callbacks,
+        checkpoint_every_steps=checkpoint_every_steps,
+        strategy=strategy,
+        log_every=log_every,
+        verbose=verbose,
+    )
+    if not loop.restore(epochs):
+        return loop.history
+    return loop.run(epochs, max_minutes, progress)
+
+
+class _Loop:
+    """The state of one `fit` call: counters, history, and where the run stands."""
+
+    def __init__(
+        self,
+        train_step,
+        dataset_for_epoch,
+        *,
+        keeper,
+        history_path,
+        callbacks,
+        checkpoint_every_steps,
+        strategy,
+        log_every,
+        verbose,
+    ):
+        self.train_step, self.dataset_for_epoch = train_step, dataset_for_epoch
+        self.keeper, self.history_path, self.callbacks = keeper, history_path, callbacks
+        self.checkpoint_every_steps, self.strategy = checkpoint_every_steps, strategy
+        self.log_every, self.verbose = log_every, verbose
+        self.history = load_history(history_path) if history_path else []
+        self.completed_epochs, self.step, self.skip = 0, 0, 0
+
+    def restore(self, epochs: int) -> bool:
+        """Continue from the newest checkpoint, if any; False when there is nothing to do."""
+        if self.keeper is not None:
+            if self.keeper.restore_latest():
+                self.completed_epochs, self.step, self.skip = (
+                    int(v.numpy())
+                    for v in (self.keeper.epoch, self.keeper.step, self.keeper.epoch_step)
                 )
-        history = [entry for entry in history if entry["epoch"] <= completed_epochs]
-    elif history:
-        history = []  # no checkpoint to continue from: start a fresh history
-    if completed_epochs >= epochs:
-        if verbose:
-            print(
-                f"Already trained for {completed_epochs} epochs; nothing to do (raise epochs to continue)."
-            )
-        return history
+                if self.verbose:
+                    print(
+                        f"Resuming from {self.keeper.restored_path} "
+                        f"(epoch {self.completed_epochs}, step {self.step})."
+                    )
+            self.history = [e for e in self.history if e["epoch"] <= self.completed_epochs]
+        elif self.history:
+            self.history = []  # no checkpoint to continue from: start a fresh history
+        if self.completed_epochs >= epochs:
+            if self.verbose:
+                print(
+                    f"Already trained for {self.completed_epochs} epochs; nothing to do (raise epochs to continue)."
+                )
+            return False
+        return True
 
-    first_dataset = dataset_for_epoch(completed_epochs + 1)
-    cardinality = int(first_dataset.cardinality().numpy())
-    images_per_step = tf.nest.flatten(first_dataset.element_spec)[0].shape[
-        0
-    ]  # None if batches vary
-    steps_per_epoch = cardinality if cardinality > 0 else None
-    total = steps_per_epoch * (epochs - completed_epochs) if steps_per_epoch else None
-    deadline = time.monotonic() + 60.0 * max_minutes if max_minutes else math.inf
-    for callback in callbacks:
-        callback.on_train_begin(completed_epochs)
+    def save(self, epoch_done: int, position: int) -> None:
+        if self.keeper is not None:
+            self.keeper.epoch.assign(epoch_done)
+            self.keeper.step.assign(self.step)
+            self.keeper.epoch_step.assign(position)
+            self.keeper.save()
 
-    def save(epoch_done: int, position: int) -> None:
-        if keeper is not None:
-            keeper.epoch.assign(epoch_done)
-            keeper.step.assign(step)
-            keeper.epoch_step.assign(position)
-            keeper.save()
+    def run(self, epochs: int, max_minutes: float | None, progress: bool) -> list[dict]:
+        first_dataset = self.dataset_for_epoch(self.completed_epochs + 1)
+        cardinality = int(first_dataset.cardinality().numpy())
+        # None when batches vary in size
+        self.images_per_step = tf.nest.flatten(first_dataset.element_spec)[0].shape[0]
+        self.steps_per_epoch = cardinality if cardinality > 0 else None
+        total = (
+            self.steps_per_epoch * (epochs - self.completed_epochs)
+            if self.steps_per_epoch
+            else None
+        )
+        self.deadline = time.monotonic() + 60.0 * max_minutes if max_minutes else math.inf
+        for callback in self.callbacks:
+            callback.on_train_begin(self.completed_epochs)
+        self.bar = _progress_bar(total, self.skip, progress, self.images_per_step)
+        for epoch in range(self.completed_epochs + 1, epochs + 1):
+            logs, position = self.run_epoch(epoch)
+            self.end_epoch(epoch, epochs, logs, position)
+            if self.out_of_time:
+                where = (
+                    ""
+                    if logs["complete"]
+                    else f" ({position} of {self.steps_per_epoch} steps of epoch {epoch}; rerun to continue)"
+                )
+                self.bar.write(f"Time budget of {max_minutes} min reached{where}.")
+                break
+        self.bar.close()
+        for callback in self.callbacks:
+            callback.on_train_end(self.history)
+        return self.history
 
-    bar = _progress_bar(total, skip, progress, images_per_step)
-    out_of_time = False
-    for epoch in range(completed_epochs + 1, epochs + 1):
+    def run_epoch(self, epoch: int) -> tuple[dict, int]:
+        """Train one epoch (or what is left of it, or until the deadline): its logs and position."""
         epoch_start = time.monotonic()
-        batches = dataset_for_epoch(epoch)
-        position = skip if epoch == completed_epochs + 1 else 0
+        batches = self.dataset_for_epoch(epoch)
+        position = self.skip if epoch == self.completed_epochs + 1 else 0
         if position:
             batches = batches.skip(position)  # resume inside the epoch
-        if strategy is not None:
-            batches = strategy.experimental_distribute_dataset(batches)
-        sums, count, recent = None, 0, []
-        timed_start = None
+        if self.strategy is not None:
+            batches = self.strategy.experimental_distribute_dataset(batches)
+        sums, count, recent, timed_start = None, 0, [], None
+        self.out_of_time = False
         for batch in batches:
-            outputs = train_step(batch)
+            outputs = self.train_step(batch)
             if timed_start is None:
                 # Throughput is timed from the end of each epoch's first step, which leaves
                 # out the tracing and compilation of the run's first call.
                 timed_start = time.monotonic()
-
             sums = dict(outputs) if sums is None else {k: sums[k] + outputs[k] for k in sums}
-            count += 1
-            position += 1
-            step += 1
-            recent.append((step, outputs))
-            bar.update(1)
-            out_of_time = time.monotonic() >= deadline
-            due_save = checkpoint_every_steps and step % checkpoint_every_steps == 0
-            if count % log_every == 0 or due_save or out_of_time:
+            count, position, self.step = count + 1, position + 1, self.step + 1
+            recent.append((self.step, outputs))
+            self.bar.update(1)
+            self.out_of_time = time.monotonic() >= self.deadline
+            every = self.checkpoint_every_steps
+            due_save = every and self.step % every == 0
+            if count % self.log_every == 0 or due_save or self.out_of_time:
                 # One host read checks every step since the last check: NaN/Inf propagates into the sums.
                 if not all(math.isfinite(float(value)) for value in sums.values()):
-                    _raise_non_finite(*_first_non_finite(recent), keeper)
+                    _raise_non_finite(*_first_non_finite(recent), self.keeper)
                 recent = []
-                bar.set_postfix({k: f"{float(v):.3f}" for k, v in outputs.items()}, refresh=False)
-            if out_of_time:
+                self.bar.set_postfix(
+                    {k: f"{float(v):.3f}" for k, v in outputs.items()}, refresh=False
+                )
+            if self.out_of_time:
                 break
-            if due_save and position != steps_per_epoch:
-                save(epoch - 1, position)
+            if due_save and position != self.steps_per_epoch:
+                self.save(epoch - 1, position)
         if count == 0:
             raise ValueError("the dataset produced no batches: is batch_size larger than the data?")
         found = _first_non_finite(recent)
         if found:
-            _raise_non_finite(*found, keeper)
-        complete = not out_of_time or position == steps_per_epoch
-        logs = {"epoch": epoch, "step": step, "seconds": round(time.monotonic() - epoch_start, 3)}
+            _raise_non_finite(*found, self.keeper)
+        complete = not self.out_of_time or position == self.steps_per_epoch
+        logs = {
+            "epoch": epoch,
+            "step": self.step,
+            "seconds": round(time.monotonic() - epoch_start, 3),
+        }
         logs.update({key: float(value.numpy()) / count for key, value in sums.items()})
-        if images_per_step and count > 1:
+        if self.images_per_step and count > 1:
             logs["images_per_second"] = round(
-                (count - 1) * images_per_step / (time.monotonic() - timed_start), 1
+                (count - 1) * self.images_per_step / (time.monotonic() - timed_start), 1
             )
         logs["complete"] = complete
-        for callback in callbacks:
+        return logs, position
+
+    def end_epoch(self, epoch: int, epochs: int, logs: dict, position: int) -> None:
+        """Callbacks, history, checkpoint and the epoch's one printed line."""
+        for callback in self.callbacks:
             callback.on_epoch_end(epoch, logs)
-        history = [entry for entry in history if entry["epoch"] != epoch] + [logs]
-        save(epoch if complete else epoch - 1, 0 if complete else position)
-        if history_path:
-            save_history(history_path, history)
-        if verbose:
+        self.history = [entry for entry in self.history if entry["epoch"] != epoch] + [logs]
+        complete = logs["complete"]
+        self.save(epoch if complete else epoch - 1, 0 if complete else position)
+        if self.history_path:
+            save_history(self.history_path, self.history)
+        if self.verbose:
             shown = ", ".join(
                 f"{k} {v:.4g}" for k, v in logs.items() if isinstance(v, float) and k != "seconds"
             )
-            bar.write(f"epoch {epoch}/{epochs} ({logs['seconds']:.1f}s): {shown}")
-        if out_of_time:
-            where = (
-                ""
-                if complete
-                else f" ({position} of {steps_per_epoch} steps of epoch {epoch}; rerun to continue)"
-            )
-            bar.write(f"Time budget of {max_minutes} min reached{where}.")
-            break
-    bar.close()
-    for callback in callbacks:
-        callback.on_train_end(history)
-    return history
+            self.bar.write(f"epoch {epoch}/{epochs} ({logs['seconds']:.1f}s): {shown}")
