@@ -17,30 +17,21 @@ import tensorflow as tf  # noqa: E402
 
 from gan_course.models.autoencoder import (  # noqa: E402
     AutoencoderConfig,
-    build_autoencoder_models,
-    make_autoencoder_train_step,
+    build_autoencoder_setup,
 )
-from gan_course.models.vae import VAEConfig, build_vae_models, make_vae_train_step  # noqa: E402
-from gan_course.training.setup import build_adam  # noqa: E402
+from gan_course.models.vae import VAEConfig, build_vae_setup  # noqa: E402
+from gan_course.training.settings import RunSettings  # noqa: E402
 
 
 def steps_per_second(family, architecture, jit_compile, *, batch_size=128, steps=60):
+    settings = RunSettings(batch_size=batch_size, jit_compile=jit_compile, seed=0)
     if family == "autoencoder":
-        config = AutoencoderConfig(architecture=architecture)
-        encoder, decoder = build_autoencoder_models(config)
-    else:
-        config = VAEConfig(architecture=architecture)
-        encoder, decoder = build_vae_models(config)
-    optimizer = build_adam(
-        1e-3, 0.9, variables=encoder.trainable_variables + decoder.trainable_variables
-    )
-    rng = tf.random.Generator.from_seed(0)
-    if family == "autoencoder":
-        step = make_autoencoder_train_step(
-            encoder, decoder, optimizer, rng=rng, jit_compile=jit_compile
+        setup = build_autoencoder_setup(
+            AutoencoderConfig(architecture=architecture), settings=settings
         )
     else:
-        step = make_vae_train_step(encoder, decoder, optimizer, rng=rng, jit_compile=jit_compile)
+        setup = build_vae_setup(VAEConfig(architecture=architecture), settings=settings)
+    step = setup.train_step
     batch = tf.constant(np.random.default_rng(0).random((batch_size, 28, 28, 1), np.float32))
     for _ in range(5):  # trace and warm up
         float(step(batch)["loss"])

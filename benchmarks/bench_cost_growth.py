@@ -46,6 +46,7 @@ def main(argv=None) -> None:
 
     from gan_course.models.dcgan import DCGANConfig, build_dcgan_setup
     from gan_course.training.precision import resolve_precision
+    from gan_course.training.settings import RunSettings
 
     precision = resolve_precision(args.precision)
     print(machine_report())
@@ -54,13 +55,9 @@ def main(argv=None) -> None:
     print("| row | images/s | steps/s | GFLOP/s | % of peak |")
     print("|---|---:|---:|---:|---:|")
     for label, batch, shape, g_filters, d_filters in ROWS:
-        config = DCGANConfig(
-            batch_size=batch,
-            generator_filters=g_filters,
-            discriminator_filters=d_filters,
-            precision=precision,
-        )
-        setup = build_dcgan_setup(config, image_shape=shape, seed=0)
+        config = DCGANConfig(generator_filters=g_filters, discriminator_filters=d_filters)
+        settings = RunSettings(batch_size=batch, precision=precision, seed=0)
+        setup = build_dcgan_setup(config, image_shape=shape, settings=settings)
         images = np.random.default_rng(0).uniform(-1, 1, (batch, *shape)).astype("float32")
         for _ in range(3):
             setup.train_step(images)["d_loss"].numpy()  # tracing and warm-up

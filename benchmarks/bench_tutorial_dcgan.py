@@ -62,17 +62,17 @@ def build_way(kind: str, precision: str, seed: int = 0):
 
     from gan_course.training.gan_steps import make_gan_train_step
     from gan_course.training.precision import precision_policy
-    from gan_course.training.setup import build_adam
+    from gan_course.training.setup import adam
 
     keras.utils.set_random_seed(seed)
     with precision_policy(precision):
         output_dtype = None if kind == "tutorial" else "float32"
         generator = make_generator_model(output_dtype)
         discriminator = make_discriminator_model(output_dtype)
-        g_optimizer = build_adam(1e-4, 0.9, variables=generator.trainable_variables)
-        d_optimizer = build_adam(1e-4, 0.9, variables=discriminator.trainable_variables)
+        g_optimizer = adam(1e-4, 0.9).build(generator.trainable_variables)
+        d_optimizer = adam(1e-4, 0.9).build(discriminator.trainable_variables)
     if kind == "tutorial":
-        # The tutorial's Adam(1e-4) has Keras' default beta_1 = 0.9, as build_adam here.
+        # The tutorial's Adam(1e-4) has Keras' default beta_1 = 0.9, as adam(1e-4, 0.9) here.
         step = make_tutorial_train_step(generator, discriminator, g_optimizer, d_optimizer)
     else:
         step = make_gan_train_step(

@@ -16,7 +16,6 @@ the time per step changes (printed, but not the point here).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import statistics
 import sys
@@ -36,14 +35,16 @@ def train_and_score(precision: str, *, steps: int, seed: int, images, real_featu
     from gan_course.evaluation import classifier, metrics
     from gan_course.models.dcgan import DCGANConfig, build_dcgan_setup
     from gan_course.seeding import set_seed
+    from gan_course.training.settings import RunSettings
 
     set_seed(seed)
-    config = dataclasses.replace(DCGANConfig(), precision=precision)
-    setup = build_dcgan_setup(config, image_shape=images.shape[1:], seed=seed)
+    config = DCGANConfig()
+    settings = RunSettings(precision=precision, seed=seed)
+    setup = build_dcgan_setup(config, image_shape=images.shape[1:], settings=settings)
     done, epoch, start = 0, 0, time.perf_counter()
     while done < steps:
         for batch in make_dataset(
-            images, batch_size=config.batch_size, scale="gan", seed=seed, epoch=epoch
+            images, batch_size=setup.settings.batch_size, scale="gan", seed=seed, epoch=epoch
         ):
             outputs = setup.train_step(batch)
             done += 1

@@ -29,7 +29,13 @@ def main(argv=None) -> None:
     parser.add_argument("--max-minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=0.5, help="minutes between evaluations")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a DCGANConfig field or a RunSettings field (batch_size, precision, jit_compile)",
+    )
     args = parser.parse_args(argv)
 
     import dataclasses
@@ -42,14 +48,21 @@ def main(argv=None) -> None:
     from gan_course.evaluation import classifier, metrics
     from gan_course.models.dcgan import DCGANConfig, build_dcgan_setup
     from gan_course.seeding import set_seed
+    from gan_course.training.settings import RunSettings
 
     print(machine_report())
-    config = dataclasses.replace(DCGANConfig(), **parse_assignments(DCGANConfig, args.set))
+    values = parse_assignments((DCGANConfig, RunSettings), args.set)
+    run_fields = {field.name for field in dataclasses.fields(RunSettings)}
+    config = dataclasses.replace(
+        DCGANConfig(), **{k: v for k, v in values.items() if k not in run_fields}
+    )
+    settings = RunSettings(seed=args.seed, **{k: v for k, v in values.items() if k in run_fields})
     print(f"config: {config}")
     set_seed(args.seed)
     images, _ = load_dataset("mnist_5k")
     real_features = classifier.digit_features(images)
-    setup = build_dcgan_setup(config, image_shape=images.shape[1:], seed=args.seed)
+    setup = build_dcgan_setup(config, image_shape=images.shape[1:], settings=settings)
+    print(f"settings: {setup.settings}")
     noise = np.random.default_rng(args.seed + 1).standard_normal((len(images), config.latent_dim))
     noise = noise.astype("float32")
 
@@ -69,7 +82,7 @@ def main(argv=None) -> None:
     while trained < args.max_minutes * 60 and reached is None:
         start = time.perf_counter()
         for batch in make_dataset(
-            images, batch_size=config.batch_size, scale="gan", seed=args.seed, epoch=epoch
+            images, batch_size=setup.settings.batch_size, scale="gan", seed=args.seed, epoch=epoch
         ):
             outputs = setup.train_step(batch)
             steps += 1

@@ -16,7 +16,8 @@ from gan_course.models.autoencoder import (
     corrupt_images,
     make_autoencoder_train_step,
 )
-from gan_course.training.setup import build_adam
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import adam
 
 TINY = {"latent_dim": 3, "hidden_units": (16,), "filters": (4, 8)}
 
@@ -71,7 +72,7 @@ def identity_autoencoder():
     encoder = keras.Model(images, codes)
     latents = keras.Input((784,))
     decoder = keras.Model(latents, keras.layers.Reshape((28, 28, 1))(latents))
-    optimizer = build_adam(1e-3, 0.9, variables=encoder.trainable_variables)
+    optimizer = adam(1e-3, 0.9).build(encoder.trainable_variables)
     return encoder, decoder, optimizer
 
 
@@ -99,7 +100,9 @@ def test_denoising_step_corrupts_inputs_but_targets_the_clean_images():
 def test_one_step_changes_weights_and_is_finite(architecture):
     config = AutoencoderConfig(architecture=architecture, noise_std=0.2, **TINY)
     images = np.random.default_rng(0).random((64, 28, 28, 1), np.float32)
-    setup = build_autoencoder_setup(config, image_shape=(28, 28, 1), seed=0, fixed_images=images)
+    setup = build_autoencoder_setup(
+        config, image_shape=(28, 28, 1), settings=RunSettings(seed=0), fixed_images=images
+    )
     before = [v.numpy().copy() for m in setup.models.values() for v in m.trainable_variables]
     outputs = setup.train_step(tf.constant(images[:16]))
     after = [v.numpy() for m in setup.models.values() for v in m.trainable_variables]
@@ -108,7 +111,9 @@ def test_one_step_changes_weights_and_is_finite(architecture):
 
 
 def test_setup_reconstructs_held_out_images():
-    setup = build_autoencoder_setup(AutoencoderConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_autoencoder_setup(
+        AutoencoderConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
     assert setup.generative is False and setup.scale == "unit"
     assert setup.fixed_inputs.shape == (64, 28, 28, 1)
     assert 0.0 <= setup.fixed_inputs.min() and setup.fixed_inputs.max() <= 1.0
@@ -128,5 +133,5 @@ def test_cli_trains_and_refuses_to_sample(tmp_path, capsys):
     capsys.readouterr()
     out = tmp_path / "samples.npz"
     assert cli.main(["sample", "--from", str(run), "--n", "4", "--out", str(out)]) == 2
-    assert "not a generative model" in capsys.readouterr().err
+    assert "nothing to sample from noise" in capsys.readouterr().err
     assert not out.exists()

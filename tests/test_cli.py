@@ -1,6 +1,7 @@
 """The command line: happy path (train, resume, sample) and bad input (exit code 2)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -199,12 +200,13 @@ def test_evaluate_prints_json_and_accepts_float_images(trained_run, tmp_path, ca
     assert json.loads((tmp_path / "scores.json").read_text()) == from_float
 
 
-def test_set_overrides_any_config_field(tmp_path):
+def test_set_overrides_config_fields_and_run_settings(tmp_path):
     out = tmp_path / "gan"
     argv = ["train", "gan", "--epochs", "1", "--out", str(out), "--no-progress"]
     assert main(argv + ["--set", "batch_size=512", "--set", "real_label=0.8"]) == 0
-    config = json.loads((out / "run.json").read_text())["config"]
-    assert config["batch_size"] == 512 and config["real_label"] == 0.8
+    record = json.loads((out / "run.json").read_text())
+    assert record["settings"]["batch_size"] == 512 and record["config"]["real_label"] == 0.8
+    assert "batch_size" not in record["config"]  # a run setting, not a model hyperparameter
     assert json.loads((out / "history.json").read_text())[0]["step"] == 4500 // 512
 
 
@@ -212,14 +214,173 @@ def test_set_overrides_any_config_field(tmp_path):
     "assignment, message",
     [
         ("batch_size", "FIELD=VALUE"),
-        ("no_such_field=1", "no field 'no_such_field'"),
+        ("no_such_field=1", "no option 'no_such_field'"),
         ("batch_size=big", "expected int"),
         ("jit_compile=perhaps", "expected true or false"),
+        ("max_minutes=abc", "expected float"),
     ],
 )
 def test_bad_set_exits_2_with_a_fix(tmp_path, assignment, message, capsys):
     argv = ["train", "gan", "--out", str(tmp_path / "gan"), "--set", assignment]
     assert main(argv) == 2
-    error = capsys.readouterr().err
-    assert message in error
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1
     assert not (tmp_path / "gan").exists()
+
+
+# A DCGAN small enough to train an epoch (70 steps of 64) in seconds.
+TINY_DCGAN = [
+    "train",
+    "dcgan",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "64",
+    "--set",
+    "max_minutes=1",
+    "--set",
+    "latent_dim=8",
+    "--set",
+    "generator_filters=16,8",
+    "--set",
+    "discriminator_filters=8,16",
+    "--no-progress",
+]
+
+
+def snapshot(folder):
+    """{relative path: bytes} of every file under `folder`."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny") / "dcgan"
+    assert main([*TINY_DCGAN, "--out", str(out)]) == 0
+    return out
+
+
+def test_set_parses_run_settings_by_their_declared_type(tiny_run):
+    record = json.loads((tiny_run / "run.json").read_text())
+    # "1" became the float 1.0 (json keeps the type: an int or a string would read back as such)
+    assert record["settings"]["max_minutes"] == 1.0
+    assert isinstance(record["settings"]["max_minutes"], float)
+    assert record["settings"]["batch_size"] == 64 and record["settings"]["epochs"] == 1
+    assert record["settings"]["seed"] == 0  # no --seed: a new run gets 0
+    assert record["config"]["generator_filters"] == [16, 8] and record["config"]["latent_dim"] == 8
+    assert "max_minutes" not in record["config"]
+    assert json.loads((tiny_run / "history.json").read_text())[0]["step"] == 4500 // 64
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (["--batch-size", "32"], "batch_size=64; resume it with --batch-size 64"),
+        (["--seed", "5"], "seed=0; resume it with --seed 0"),
+        (["--set", "latent_dim=16"], "latent_dim=8"),
+        (["--set", "generator_filters=32,8"], "generator_filters=(16, 8)"),
+    ],
+)
+def test_resuming_with_a_conflicting_value_exits_2_and_changes_nothing(
+    tiny_run, change, message, capsys
+):
+    before = snapshot(tiny_run)
+    capsys.readouterr()
+    assert main([*TINY_DCGAN, "--out", str(tiny_run), *change]) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1, error
+    assert snapshot(tiny_run) == before
+
+
+def test_resuming_with_the_same_command_continues(tiny_run, capsys):
+    capsys.readouterr()
+    assert main([*TINY_DCGAN, "--out", str(tiny_run)]) == 0  # epochs reached: nothing to do
+    assert "Already trained for 1 epochs" in capsys.readouterr().out
+    assert len(json.loads((tiny_run / "history.json").read_text())) == 1
+    more_epochs = [*TINY_DCGAN, "--out", str(tiny_run)]
+    more_epochs[more_epochs.index("--epochs") + 1] = "2"
+    assert main(more_epochs) == 0
+    assert "Resuming from" in capsys.readouterr().out
+    history = json.loads((tiny_run / "history.json").read_text())
+    assert [entry["epoch"] for entry in history] == [1, 2]
+    assert history[1]["step"] == 2 * (4500 // 64)
+    assert json.loads((tiny_run / "run.json").read_text())["settings"]["epochs"] == 2
+
+
+def test_another_keras_backend_exits_2_before_anything_is_written(tmp_path):
+    environment = {**os.environ, "KERAS_BACKEND": "jax"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gan_course", "train", "dcgan", "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    error = result.stderr.strip()
+    assert "KERAS_BACKEND=tensorflow" in error and len(error.splitlines()) == 1, error
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_importing_a_model_off_the_tensorflow_backend_raises_backend_error():
+    # jax is not installed: an import of Keras would fail with ModuleNotFoundError instead,
+    # so a BackendError shows that the check runs before Keras is imported.
+    probe = (
+        "from gan_course.backend import BackendError\n"
+        "try:\n"
+        "    import gan_course.models.dcgan\n"
+        "except BackendError as error:\n"
+        "    import sys\n"
+        "    print('BackendError', 'keras' in sys.modules, error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KERAS_BACKEND": "jax"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("BackendError False "), result.stdout
+    assert "'jax'" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("toy") / "toy-gan"
+    argv = ["train", "toy-gan", "--dataset", "ring8", "--epochs", "1", "--batch-size", "1024"]
+    small = ["--set", "generator_units=32,32", "--set", "discriminator_units=32,32"]
+    assert main([*argv, *small, "--out", str(out), "--no-progress"]) == 0
+    return out
+
+
+def test_toy_run_history_holds_the_mode_score(toy_run):
+    from gan_course.lab2d.scoring import score_generator
+    from gan_course.runs import load_run
+
+    history = json.loads((toy_run / "history.json").read_text())
+    assert len(history) == 1 and history[0]["step"] == 51_200 // 1024
+    assert 0 <= history[0]["modes"] <= 8 and 0.0 <= history[0]["hq_percent"] <= 100.0
+    # the score is the protocol's, on the generator the checkpoint holds
+    _, setup = load_run(toy_run)
+    score = score_generator(setup.models["generator"], "ring8", latent_dim=setup.latent_dim)
+    assert history[0]["modes"] == score["modes"]
+    assert history[0]["hq_percent"] == pytest.approx(score["hq_percent"], abs=1e-9)
+
+
+def test_sample_with_rejection_writes_points_and_the_acceptance_rate(toy_run, tmp_path):
+    out = tmp_path / "f.npz"
+    argv = ["sample", "--from", str(toy_run), "--n", "200", "--rejection", "--out", str(out)]
+    assert main(argv) == 0
+    arrays = np.load(out)
+    assert arrays["x"].shape == (200, 2) and arrays["x"].dtype == np.float32
+    assert np.isfinite(arrays["x"]).all() and arrays["x"].std(axis=0).min() > 0
+    assert 0.0 < float(arrays["acceptance"]) <= 1.0
+
+
+def test_rejection_needs_a_toy_run(trained_run, tmp_path, capsys):
+    out = tmp_path / "s.npz"
+    assert main(["sample", "--from", str(trained_run), "--rejection", "--out", str(out)]) == 2
+    assert "--rejection works with the 2-D lab" in capsys.readouterr().err
+    assert not out.exists()

@@ -17,6 +17,7 @@ from gan_course.models.pixelcnn import (
     make_pixelcnn_sampler,
     nll_bits_per_dim,
 )
+from gan_course.training.settings import RunSettings
 
 TINY = {"filters": 8, "residual_blocks": 3}
 
@@ -71,7 +72,9 @@ def test_bits_per_dim_of_a_coin_flip_model_is_one():
 
 
 def test_train_step_lowers_nll_and_returns_bits_per_dim():
-    setup = build_pixelcnn_setup(PixelCNNConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_pixelcnn_setup(
+        PixelCNNConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
     model = setup.models["pixelcnn"]
     before = [w.numpy().copy() for w in model.trainable_weights]
     images = tf.cast(tf.random.uniform((8, 28, 28, 1), seed=2) > 0.7, tf.float32)

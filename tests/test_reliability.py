@@ -167,7 +167,7 @@ def test_nan_is_caught_at_the_periodic_check_before_a_mid_epoch_save(tmp_path):
 
 def test_same_seed_gives_identical_samples_and_metrics(tmp_path):
     from gan_course.cli import main
-    from gan_course.runs import evaluate_file
+    from gan_course.evaluation.score_file import evaluate_file
 
     def train_and_sample(run: str, seed: int) -> np.ndarray:
         """One short DCGAN run with `seed`, then 200 samples: uint8 (200, 28, 28)."""

@@ -16,6 +16,7 @@ from gan_course.models.vae import (
     reparameterize,
     vae_loss_terms,
 )
+from gan_course.training.settings import RunSettings
 
 TINY = {"latent_dim": 2, "hidden_units": (16,), "filters": (4, 8)}
 
@@ -78,7 +79,7 @@ def test_loss_terms_with_zero_noise_decode_the_mean():
 
 def test_one_step_changes_weights_uses_the_rng_and_weights_the_kl_by_beta():
     config = VAEConfig(architecture="dense", beta=4.0, **TINY)
-    setup = build_vae_setup(config, image_shape=(28, 28, 1), seed=0)
+    setup = build_vae_setup(config, image_shape=(28, 28, 1), settings=RunSettings(seed=0))
     images = tf.constant(np.random.default_rng(0).random((16, 28, 28, 1), np.float32))
     before = [v.numpy().copy() for m in setup.models.values() for v in m.trainable_variables]
     state_before = setup.rng.state.numpy().copy()

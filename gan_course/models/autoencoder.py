@@ -12,9 +12,13 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import validate_positive, validate_precision
-from gan_course.training.distribution import scale_for_replicas
-from gan_course.training.precision import builds_under_precision
+from gan_course.config import validate_positive
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import adam, assemble_setup, family_setup
+
+# 35 steps of 128 per epoch on mnist_5k. XLA off: slower for both architectures here.
+# measured: benchmarks/README.md, "Autoencoder and VAE: XLA or not"
+RUN_DEFAULTS = RunSettings(epochs=50, batch_size=128, jit_compile=False)
 
 ARCHITECTURES = ("dense", "conv")
 
@@ -37,27 +41,16 @@ class AutoencoderConfig:
     latent_dim: int = 16
     hidden_units: tuple[int, ...] = (512, 256)  # dense only: encoder widths, mirrored in decoder
     filters: tuple[int, ...] = (32, 64)  # conv only: stride-2 widths, mirrored in decoder
-    batch_size: int = 128
-    epochs: int = 50  # ~0.6 s per epoch for conv on the 2-core CPU (4,500 digits)
     learning_rate: float = 1e-3
     noise_std: float = 0.0  # > 0: denoising autoencoder, inputs get N(0, noise_std^2) noise
-    max_minutes: float | None = None  # time budget for notebook runs; the CLI has --max-minutes
-    # Measured with benchmarks/autoencoder_jit.py (2-core CPU, batch 128, steps/s without ->
-    # with XLA): dense 125 -> 110, conv 68 -> 55. XLA does not pay off for either here.
-    jit_compile: bool = False
-    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
-    precision: str = "float32"
 
     def __post_init__(self):
-        validate_precision(self)
-        validate_positive(self, "latent_dim", "batch_size", "epochs", "learning_rate")
+        validate_positive(self, "latent_dim", "learning_rate")
         validate_architecture(self)
         if self.noise_std < 0:
             raise ValueError(
                 f"noise_std must be 0 (plain) or positive (denoising), got {self.noise_std}"
             )
-        if self.max_minutes is not None:
-            validate_positive(self, "max_minutes")
 
 
 def encoder_features(images, *, architecture: str, hidden_units, filters):
@@ -151,8 +144,11 @@ def corrupt_images(images, *, rng, noise_std: float):
     """Add N(0, noise_std^2) noise drawn from `rng` and clip back to the data range [0, 1]."""
     import tensorflow as tf
 
-    noise = rng.normal(tf.shape(images), stddev=noise_std, dtype=images.dtype)
-    return tf.clip_by_value(images + noise, 0.0, 1.0)
+    from gan_course.training import randomness
+
+    # One draw per pixel of the global batch, so N replicas corrupt exactly as one device.
+    noise = randomness.normal(rng, tf.shape(images), stddev=noise_std, dtype=images.dtype)
+    return tf.clip_by_value(images + noise, 0.0, 1.0)  # (B, H, W, C)
 
 
 def make_autoencoder_train_step(
@@ -167,6 +163,7 @@ def make_autoencoder_train_step(
     import tensorflow as tf
 
     from gan_course import losses
+    from gan_course.training.update import apply_update
 
     if noise_std < 0:
         raise ValueError(f"noise_std must be 0 or positive, got {noise_std}")
@@ -177,10 +174,7 @@ def make_autoencoder_train_step(
         with tf.GradientTape() as tape:
             reconstructions = decoder(encoder(inputs, training=True), training=True)
             loss = losses.reconstruction_loss(images, reconstructions)  # clean targets
-            # Inside the tape, so it is differentiated; scale_loss is 1 unless float16.
-            scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
-        gradients = tape.gradient(scaled_loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
+        apply_update(tape, loss, variables, optimizer)
         return {"loss": loss}
 
     return tf.function(step, jit_compile=jit_compile)
@@ -207,41 +201,44 @@ def held_out_images(image_shape, count: int = 64, seed: int = 0):
     return images[np.sort(chosen)].astype("float32") / 255.0
 
 
-@builds_under_precision
+@family_setup(RUN_DEFAULTS)
 def build_autoencoder_setup(
-    config: AutoencoderConfig, *, image_shape=(28, 28, 1), seed: int = 0, fixed_images=None
+    config: AutoencoderConfig,
+    *,
+    image_shape=(28, 28, 1),
+    settings: RunSettings,
+    fixed_images=None,
 ):
     """Models, optimizer, RNG and compiled step for one autoencoder run (used by the CLI).
 
     An autoencoder has nothing to sample from noise (`generative=False`); its progress
-    grids show reconstructions of 64 fixed held-out images (`fixed_images`, if given).
+    grids show reconstructions of 64 fixed held-out images (`fixed_images`, if given:
+    (N, H, W, C) in [0, 1]).
     """
-    import tensorflow as tf
-
-    from gan_course.training.setup import TrainingSetup, build_adam
-
     encoder, decoder = build_autoencoder_models(config, image_shape=image_shape)
     variables = encoder.trainable_variables + decoder.trainable_variables
-    optimizer = build_adam(config.learning_rate, 0.9, variables=variables)
-    rng = tf.random.Generator.from_seed(seed)
-    step = make_autoencoder_train_step(
-        encoder,
-        decoder,
-        optimizer,
-        rng=rng,
-        noise_std=config.noise_std,
-        jit_compile=config.jit_compile,
-    )
     if fixed_images is None:
-        fixed_images = held_out_images(image_shape, 64, seed + 1)
-    return TrainingSetup(
+        fixed_images = held_out_images(image_shape, 64, settings.seed + 1)
+
+    def make_step(optimizers, rng):
+        return make_autoencoder_train_step(
+            encoder,
+            decoder,
+            optimizers["autoencoder"],
+            rng=rng,
+            noise_std=config.noise_std,
+            jit_compile=settings.jit_compile,
+        )
+
+    return assemble_setup(
+        settings,
         models={"encoder": encoder, "decoder": decoder},
-        optimizers={"autoencoder": optimizer},
-        rng=rng,
-        train_step=step,
+        optimizers={"autoencoder": (adam(config.learning_rate, 0.9), variables)},
+        make_step=make_step,
         sample=lambda images: decoder(encoder(images, training=False), training=False),
         fixed_inputs=fixed_images,
         scale="unit",
+        output="images",
         generative=False,
         latent_dim=config.latent_dim,
     )

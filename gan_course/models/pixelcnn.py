@@ -16,24 +16,24 @@ import numpy as np
 from keras import layers
 
 from gan_course.config import check_image_shape, validate_positive
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import adam, assemble_setup, family_setup, fixed_noise
+
+# 70 steps of 64 per epoch on mnist_5k; training usually stops earlier at max_minutes. XLA
+# off: slower for the masked convolutions on a CPU.
+# measured: benchmarks/README.md, "PixelCNN: speed and XLA"
+RUN_DEFAULTS = RunSettings(epochs=20, batch_size=64, jit_compile=False)
 
 
 @dataclasses.dataclass(frozen=True)
 class PixelCNNConfig:
-    # Measured on the 2-core CPU (TF 2.21, batch 64): filters 64 with 5 blocks 4.7 steps/s
-    # (15 s per epoch of 4,500 digits), with XLA 3.1 steps/s; filters 32: 7.5 steps/s.
     filters: int = 64  # channels of every masked convolution
     residual_blocks: int = 5  # masked 3x3 type-B residual blocks after the 7x7 type-A layer
-    batch_size: int = 64
-    # Notebook 08: 12 epochs in 6 minutes on a shared CPU -> held-out 71.5 nats, 0.132 bits/dim.
-    epochs: int = 20  # training stops earlier at max_minutes (notebook) or --max-minutes (CLI)
     learning_rate: float = 1e-3
     threshold: float = 0.5  # pixels in [0, 1] above it are 1 (binarised MNIST)
-    jit_compile: bool = False  # XLA: 3.1 instead of 4.7 steps/s (above)
 
     def __post_init__(self):
-        validate_positive(self, "filters", "residual_blocks", "batch_size", "epochs")
-        validate_positive(self, "learning_rate")
+        validate_positive(self, "filters", "residual_blocks", "learning_rate")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1) (0.5 is usual), got {self.threshold!r}")
 
@@ -76,7 +76,11 @@ class MaskedConv2D(layers.Layer):
 
     def call(self, inputs):
         kernel = self.kernel * self.mask  # masked weights get zero gradient too
-        return keras.ops.conv(inputs, kernel, strides=1, padding="same") + self.bias
+        # The float32 product is not autocast like a plain variable: cast it (and the bias)
+        # to the compute dtype, float16 or bfloat16 under a mixed-precision policy.
+        kernel = keras.ops.cast(kernel, self.compute_dtype)
+        bias = keras.ops.cast(self.bias, self.compute_dtype)
+        return keras.ops.conv(inputs, kernel, strides=1, padding="same") + bias
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.filters)
@@ -110,7 +114,9 @@ def build_pixelcnn(
         x = layers.Add()([x, h])  # (B, H, W, filters)
     x = layers.ReLU()(x)
     x = layers.Conv2D(filters, 1, activation="relu", name="head_1x1")(x)
-    logits = layers.Conv2D(1, 1, name="logits")(x)  # (B, H, W, 1)
+    # float32 under any mixed-precision policy: the loss and the sampler's comparison with
+    # float32 uniforms need float32 logits.
+    logits = layers.Conv2D(1, 1, name="logits", dtype="float32")(x)  # (B, H, W, 1)
     return keras.Model(images, logits, name="pixelcnn")
 
 
@@ -135,6 +141,7 @@ def make_pixelcnn_train_step(model, optimizer, *, threshold: float = 0.5, jit_co
     import tensorflow as tf
 
     from gan_course import losses
+    from gan_course.training.update import apply_update
 
     dimensions = int(np.prod(model.input_shape[1:]))
 
@@ -143,8 +150,7 @@ def make_pixelcnn_train_step(model, optimizer, *, threshold: float = 0.5, jit_co
         with tf.GradientTape() as tape:
             logits = model(binary, training=True)
             loss = losses.bernoulli_reconstruction_loss(binary, logits)  # nats per image
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        apply_update(tape, loss, model.trainable_variables, optimizer)
         return {"loss": loss, "nll_bits_per_dim": nll_bits_per_dim(loss, dimensions)}
 
     return tf.function(step, jit_compile=jit_compile)
@@ -192,29 +198,28 @@ def make_pixelcnn_sampler(model):
     return sample
 
 
-def build_pixelcnn_setup(config: PixelCNNConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+@family_setup(RUN_DEFAULTS)
+def build_pixelcnn_setup(config: PixelCNNConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """Model, optimizer, RNG and compiled step for one PixelCNN run (used by the CLI)."""
-    import tensorflow as tf
-
-    from gan_course.training.setup import TrainingSetup, build_adam, fixed_noise
-
     model = build_pixelcnn(
         image_shape=image_shape, filters=config.filters, residual_blocks=config.residual_blocks
     )
-    optimizer = build_adam(config.learning_rate, 0.9, variables=model.trainable_variables)
-    step = make_pixelcnn_train_step(
-        model, optimizer, threshold=config.threshold, jit_compile=config.jit_compile
-    )
     pixels = int(np.prod(image_shape[:2]))
-    return TrainingSetup(
+    return assemble_setup(
+        settings,
         models={"pixelcnn": model},
-        optimizers={"pixelcnn": optimizer},
-        # Training draws nothing at random; the RNG is kept so every run checkpoints one.
-        rng=tf.random.Generator.from_seed(seed),
-        train_step=step,
+        optimizers={"pixelcnn": (adam(config.learning_rate, 0.9), model.trainable_variables)},
+        # Training draws nothing at random: the run's RNG goes unused (but is checkpointed).
+        make_step=lambda optimizers, rng: make_pixelcnn_train_step(
+            model,
+            optimizers["pixelcnn"],
+            threshold=config.threshold,
+            jit_compile=settings.jit_compile,
+        ),
         sample=make_pixelcnn_sampler(model),  # noise (B, H*W) -> {0, 1} images
         # 8, not 64: every epoch's grid costs H*W sequential forward passes (~6 s for 8).
-        fixed_inputs=fixed_noise(8, pixels, seed + 1),
+        fixed_inputs=fixed_noise(8, pixels, settings.seed + 1),
         scale="unit",
+        output="images",
         latent_dim=pixels,  # `gan-course sample` draws (N, H*W) noise: one number per pixel
     )

@@ -12,14 +12,18 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import validate_positive, validate_precision
+from gan_course.config import validate_positive
 from gan_course.models.autoencoder import (
     decoder_outputs,
     encoder_features,
     validate_architecture,
 )
-from gan_course.training.distribution import scale_for_replicas
-from gan_course.training.precision import builds_under_precision
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import adam, assemble_setup, family_setup, fixed_noise
+
+# 35 steps of 128 per epoch on mnist_5k. XLA off: slower for both architectures here.
+# measured: benchmarks/README.md, "Autoencoder and VAE: XLA or not"
+RUN_DEFAULTS = RunSettings(epochs=50, batch_size=128, jit_compile=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,24 +33,13 @@ class VAEConfig:
     hidden_units: tuple[int, ...] = (512, 256)  # dense only: encoder widths, mirrored in decoder
     filters: tuple[int, ...] = (32, 64)  # conv only: stride-2 widths, mirrored in decoder
     beta: float = 1.0  # weight of the KL term; 1 is the true ELBO
-    batch_size: int = 128
-    epochs: int = 50  # ~0.6 s per epoch for conv on the 2-core CPU (4,500 digits)
     learning_rate: float = 1e-3
-    max_minutes: float | None = None  # time budget for notebook runs; the CLI has --max-minutes
-    # Measured with benchmarks/autoencoder_jit.py (2-core CPU, batch 128, steps/s without ->
-    # with XLA): dense 125 -> 103, conv 65 -> 49. XLA does not pay off for either here.
-    jit_compile: bool = False
-    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
-    precision: str = "float32"
 
     def __post_init__(self):
-        validate_precision(self)
-        validate_positive(self, "latent_dim", "batch_size", "epochs", "learning_rate")
+        validate_positive(self, "latent_dim", "learning_rate")
         validate_architecture(self)
         if self.beta < 0:
             raise ValueError(f"beta must be 0 or positive (1 is the plain VAE), got {self.beta}")
-        if self.max_minutes is not None:
-            validate_positive(self, "max_minutes")
 
 
 def build_vae_encoder(
@@ -141,20 +134,22 @@ def make_vae_train_step(
     """
     import tensorflow as tf
 
+    from gan_course.training import randomness
+    from gan_course.training.update import apply_update
+
     if beta < 0:
         raise ValueError(f"beta must be 0 or positive, got {beta}")
     variables = encoder.trainable_variables + decoder.trainable_variables
     latent_dim = decoder.input_shape[-1]
 
     def step(images):
+        # eps ~ N(0, I), (B, latent_dim): one row per image of the global batch, so N
+        # replicas draw what one device draws.
+        noise = randomness.normal(rng, (tf.shape(images)[0], latent_dim))
         with tf.GradientTape() as tape:
-            noise = rng.normal((tf.shape(images)[0], latent_dim))  # eps ~ N(0, I)
             reconstruction, kl = vae_loss_terms(encoder, decoder, images, noise, training=True)
             loss = reconstruction + beta * kl
-            # Inside the tape, so it is differentiated; scale_loss is 1 unless float16.
-            scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
-        gradients = tape.gradient(scaled_loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
+        apply_update(tape, loss, variables, optimizer)
         return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
 
     return tf.function(step, jit_compile=jit_compile)
@@ -167,32 +162,30 @@ def decode_images(decoder, latents):
     return tf.sigmoid(decoder(latents, training=False))
 
 
-@builds_under_precision
-def build_vae_setup(config: VAEConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+@family_setup(RUN_DEFAULTS)
+def build_vae_setup(config: VAEConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """Models, optimizer, RNG and compiled step for one VAE run (used by the CLI)."""
-    import tensorflow as tf
-
-    from gan_course.training.setup import TrainingSetup, build_adam, fixed_noise
-
     encoder, decoder = build_vae_models(config, image_shape=image_shape)
     variables = encoder.trainable_variables + decoder.trainable_variables
-    optimizer = build_adam(config.learning_rate, 0.9, variables=variables)
-    rng = tf.random.Generator.from_seed(seed)
-    step = make_vae_train_step(
-        encoder,
-        decoder,
-        optimizer,
-        rng=rng,
-        beta=config.beta,
-        jit_compile=config.jit_compile,
-    )
-    return TrainingSetup(
+
+    def make_step(optimizers, rng):
+        return make_vae_train_step(
+            encoder,
+            decoder,
+            optimizers["vae"],
+            rng=rng,
+            beta=config.beta,
+            jit_compile=settings.jit_compile,
+        )
+
+    return assemble_setup(
+        settings,
         models={"encoder": encoder, "decoder": decoder},
-        optimizers={"vae": optimizer},
-        rng=rng,
-        train_step=step,
+        optimizers={"vae": (adam(config.learning_rate, 0.9), variables)},
+        make_step=make_step,
         sample=lambda latents: decode_images(decoder, latents),  # prior samples -> [0, 1]
-        fixed_inputs=fixed_noise(64, config.latent_dim, seed + 1),
+        fixed_inputs=fixed_noise(64, config.latent_dim, settings.seed + 1),
         scale="unit",
+        output="images",
         latent_dim=config.latent_dim,
     )
