@@ -68,6 +68,7 @@ def main(argv=None) -> None:
     from gan_course.data import load_dataset, make_dataset
     from gan_course.models.vanilla_gan import VanillaGANConfig, build_vanilla_gan_setup
     from gan_course.training.gan_steps import repeat_step
+    from gan_course.training.settings import RunSettings
 
     images, _ = load_dataset("mnist_5k", split="train")
     from machine import machine_report, matmul_peak
@@ -91,16 +92,16 @@ def main(argv=None) -> None:
     if auto != "float32":
         variants.append((f"tf.function + XLA, {auto}", True, auto))
     for name, jit_compile, precision in variants:
-        config = VanillaGANConfig(
-            jit_compile=jit_compile, batch_size=args.batch_size, precision=precision
+        settings = RunSettings(
+            jit_compile=jit_compile, batch_size=args.batch_size, precision=precision, seed=0
         )
-        setup = build_vanilla_gan_setup(config, image_shape=images.shape[1:], seed=0)
+        setup = build_vanilla_gan_setup(defaults, image_shape=images.shape[1:], settings=settings)
         batches = iter(make_dataset(images, batch_size=args.batch_size, seed=0).repeat())
         step = lambda setup=setup, batches=batches: setup.train_step(next(batches))  # noqa: E731
         ways[f"gan_course step, {name}"] = (step, lambda r: r["d_loss"].numpy())
     # Several steps per call: K batches stacked (K, B, 28, 28, 1), one tf.function call.
-    config = VanillaGANConfig(jit_compile=True, batch_size=args.batch_size)
-    setup = build_vanilla_gan_setup(config, image_shape=images.shape[1:], seed=0)
+    settings = RunSettings(jit_compile=True, batch_size=args.batch_size, seed=0)
+    setup = build_vanilla_gan_setup(defaults, image_shape=images.shape[1:], settings=settings)
     multi_step = repeat_step(setup.train_step, args.steps_per_call, jit_compile=True)
     stacked = iter(
         make_dataset(images, batch_size=args.batch_size, seed=0)

@@ -93,7 +93,7 @@ RECIPES: dict[str, Recipe] = {
     "toy-pacgan": Recipe(
         "gan_course.lab2d",
         "ToyPacGANConfig",
-        "build_toy_gan_setup",
+        "build_toy_pacgan_setup",
         "PacGAN (packed discriminator) on 2-D points (notebook 03b)",
     ),
     "toy-wgan-gp": Recipe(

@@ -15,6 +15,8 @@ from gan_course.models.cgan import (
     class_grid_inputs,
     generate_from_embeddings,
 )
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import Monitored
 
 TINY = {
     "latent_dim": 8,
@@ -41,8 +43,8 @@ def test_config_validation():
         CGANConfig(generator_filters=(64,))
     with pytest.raises(ValueError, match="num_classes"):
         CGANConfig(num_classes=0)
-    with pytest.raises(ValueError, match="max_minutes"):
-        CGANConfig(max_minutes=0.0)
+    with pytest.raises(ValueError, match="max_minutes"):  # run settings live apart now
+        RunSettings(max_minutes=0.0)
 
 
 def test_generator_output_depends_on_the_label():
@@ -76,8 +78,11 @@ def test_generate_from_embeddings_matches_the_generator():
 
 
 def test_fixed_inputs_give_one_row_per_digit():
-    setup = build_cgan_setup(CGANConfig(**TINY), image_shape=(28, 28, 1), seed=0)
-    assert setup.conditional and setup.latent_dim == 8
+    setup = build_cgan_setup(
+        CGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
+    assert setup.conditional and setup.num_classes == 10 and setup.latent_dim == 8
+    assert setup.monitor == Monitored()
     noise, labels = setup.fixed_inputs
     assert noise.shape == (100, 8) and labels.shape == (100,) and labels.dtype == np.int32
     np.testing.assert_array_equal(labels.reshape(10, 10), np.repeat(np.arange(10)[:, None], 10, 1))
@@ -97,7 +102,9 @@ def test_class_grid_inputs_is_deterministic_per_seed():
 
 
 def test_one_conditional_train_step_changes_weights_and_is_finite():
-    setup = build_cgan_setup(CGANConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_cgan_setup(
+        CGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
     generator, discriminator = setup.models["generator"], setup.models["discriminator"]
     before_g = [w.numpy().copy() for w in generator.trainable_weights]
     before_d = [w.numpy().copy() for w in discriminator.trainable_weights]

@@ -13,10 +13,10 @@ from gan_course.models.cyclegan import (
     build_cyclegan_discriminator,
     build_cyclegan_generator,
     build_cyclegan_setup,
-    domain_b_mask,
-    split_domains,
-    thicken,
 )
+from gan_course.models.cyclegan_domains import domain_b_mask, split_domains, thicken
+from gan_course.models.cyclegan_step import domain_mean
+from gan_course.training.settings import RunSettings
 
 TINY = {"generator_filters": (8, 16), "residual_blocks": 1, "discriminator_filters": (8, 16)}
 
@@ -32,8 +32,8 @@ def test_builder_shapes_and_ranges():
 
 
 def test_config_validation():
-    with pytest.raises(ValueError, match="batch_size must be >= 32"):
-        CycleGANConfig(batch_size=16)
+    with pytest.raises(ValueError, match="batch_size must be >= 16"):  # a run setting now
+        build_cyclegan_setup(CycleGANConfig(**TINY), settings=RunSettings(batch_size=8))
     with pytest.raises(ValueError, match="cycle_weight"):
         CycleGANConfig(cycle_weight=-1.0)
     with pytest.raises(ValueError, match="two generator"):
@@ -64,6 +64,14 @@ def test_least_squares_losses_by_hand():
     assert float(losses.least_squares_generator_loss(fake)) == pytest.approx(1.0)
 
 
+def test_domain_mean_on_one_device_is_the_plain_mean_and_zero_for_an_empty_domain():
+    values = tf.constant([[[1.0], [2.0]], [[3.0], [6.0]]])  # (2 images, 2, 1)
+    assert float(domain_mean(values, tf.constant(2.0))) == pytest.approx(3.0)
+    # A replica's share of a domain of 4 images in the global batch: sum / 4 elements each.
+    assert float(domain_mean(values, tf.constant(4.0))) == pytest.approx(12.0 / 8)
+    assert float(domain_mean(tf.zeros((0, 2, 1)), tf.constant(0.0))) == 0.0
+
+
 def test_thicken_grows_a_stroke_by_one_pixel_per_side():
     image = -np.ones((1, 5, 5, 1), np.float32)
     image[0, 2, 2, 0] = 1.0
@@ -88,14 +96,38 @@ def test_domains_are_disjoint_halves_and_the_same_for_uint8_and_scaled_images():
     assert real_b.shape[0] == int(in_b[:64].sum())
 
 
+def one_device_losses(models, images):
+    """The step's loss terms from the losses module's plain means, before any update."""
+    real_a, real_b = split_domains(images)
+    fake_b = models["generator_ab"](real_a, training=True)
+    fake_a = models["generator_ba"](real_b, training=True)
+    return {
+        "adversarial": losses.least_squares_generator_loss(models["discriminator_b"](fake_b))
+        + losses.least_squares_generator_loss(models["discriminator_a"](fake_a)),
+        "cycle": losses.mean_absolute_error(real_a, models["generator_ba"](fake_b))
+        + losses.mean_absolute_error(real_b, models["generator_ab"](fake_a)),
+        "d_a_loss": 0.5
+        * losses.least_squares_discriminator_loss(
+            models["discriminator_a"](real_a), models["discriminator_a"](fake_a)
+        ),
+    }
+
+
 def test_one_train_step_is_finite_and_changes_all_four_models():
-    setup = build_cyclegan_setup(CycleGANConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_cyclegan_setup(
+        CycleGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
+    assert setup.output == "image_pairs" and setup.monitor is None and not setup.generative
     before = {
         name: [w.numpy().copy() for w in model.trainable_weights]
         for name, model in setup.models.items()
     }
     images, _ = load_dataset("mnist_5k")
-    outputs = setup.train_step(scale_images(images[:32], "gan"))
+    batch = scale_images(images[:32], "gan")
+    expected = one_device_losses(setup.models, batch)
+    outputs = setup.train_step(batch)
+    for name, value in expected.items():  # the step's global means are the plain means here
+        assert float(outputs[name]) == pytest.approx(float(value), rel=1e-5), name
     for name, value in outputs.items():
         assert value.shape == () and np.isfinite(float(value)), name
     for name, model in setup.models.items():

@@ -14,6 +14,7 @@ from gan_course.models.dcgan import (
     build_dcgan_setup,
 )
 from gan_course.runs import train_run
+from gan_course.training.settings import RunSettings
 
 TINY = {"latent_dim": 8, "generator_filters": (16, 8), "discriminator_filters": (8, 16)}
 
@@ -39,8 +40,8 @@ def test_generator_rejects_sizes_not_divisible_by_four():
 def test_config_validation():
     with pytest.raises(ValueError, match="two filter widths"):
         DCGANConfig(generator_filters=(64,))
-    with pytest.raises(ValueError, match="batch_size"):
-        DCGANConfig(batch_size=0)
+    with pytest.raises(ValueError, match="batch_size"):  # run settings live apart now
+        RunSettings(batch_size=0)
     with pytest.raises(ValueError, match="real_label"):
         DCGANConfig(real_label=1.5)
 
@@ -61,7 +62,9 @@ def test_weights_start_from_normal_0_02():
 
 
 def test_one_train_step_changes_weights_and_is_finite():
-    setup = build_dcgan_setup(DCGANConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_dcgan_setup(
+        DCGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
     generator, discriminator = setup.models["generator"], setup.models["discriminator"]
     before_g = [w.numpy().copy() for w in generator.trainable_weights]
     before_d = [w.numpy().copy() for w in discriminator.trainable_weights]
@@ -94,11 +97,19 @@ def test_cli_train_then_sample(tmp_path, capsys):
 
 def test_resume_continues_from_epoch_one(tmp_path, capsys):
     run = tmp_path / "run"
-    first = train_run("dcgan", out_dir=run, epochs=1, batch_size=256, progress=False, **TINY)
+    first = train_run(
+        "dcgan",
+        out_dir=run,
+        settings=RunSettings(epochs=1, batch_size=256),
+        overrides=TINY,
+        progress=False,
+    )
     steps_per_epoch = 4500 // 256
     assert [entry["step"] for entry in first] == [steps_per_epoch]
     capsys.readouterr()
-    second = train_run("dcgan", out_dir=run, epochs=2, batch_size=256, progress=False)
+    second = train_run(
+        "dcgan", out_dir=run, settings=RunSettings(epochs=2, batch_size=256), progress=False
+    )
     assert f"epoch 1, step {steps_per_epoch}" in capsys.readouterr().out
     assert [entry["epoch"] for entry in second] == [1, 2]
     assert second[1]["step"] == 2 * steps_per_epoch
@@ -141,7 +152,7 @@ def test_discriminator_variants_keep_shapes_and_train(options):
         discriminator_spectral_norm=options.get("spectral_norm", False),
         discriminator_minibatch_std=options.get("minibatch_std", False),
     )
-    setup = build_dcgan_setup(config, seed=0)
+    setup = build_dcgan_setup(config, settings=RunSettings(seed=0))
     images = tf.random.uniform((8, 28, 28, 1), -1, 1)
     # One logit per pack of the default PacGAN degree.
     assert setup.models["discriminator"](images).shape == (8 // config.discriminator_packing, 1)
@@ -151,7 +162,7 @@ def test_discriminator_variants_keep_shapes_and_train(options):
 
 def test_weight_average_samples_and_is_checkpointed(tmp_path):
     config = DCGANConfig(**TINY, weight_average_decay=0.9)
-    setup = build_dcgan_setup(config, seed=0)
+    setup = build_dcgan_setup(config, settings=RunSettings(seed=0))
     assert "generator_average" in setup.models
     assert "generator_average_updates" in setup.trackables()
     setup.train_step(tf.random.uniform((8, 28, 28, 1), -1, 1))
@@ -176,8 +187,12 @@ def test_packed_discriminator_stacks_each_pack_on_the_channel_axis():
 
     discriminator = build_dcgan_discriminator(filters=(8, 16), packing=2)
     assert discriminator(tf.zeros((8, 28, 28, 1))).shape == (4, 1)  # one logit per pair
-    setup = build_dcgan_setup(DCGANConfig(**TINY, discriminator_packing=2), seed=0)
+    setup = build_dcgan_setup(
+        DCGANConfig(**TINY, discriminator_packing=2), settings=RunSettings(seed=0)
+    )
     outputs = setup.train_step(tf.random.uniform((8, 28, 28, 1), -1, 1))
     assert all(np.isfinite(float(v)) for v in outputs.values())
-    with pytest.raises(ValueError, match="multiple of discriminator_packing"):
-        DCGANConfig(batch_size=63, discriminator_packing=2)
+    with pytest.raises(ValueError, match="multiple of the discriminator.s packing"):
+        build_dcgan_setup(
+            DCGANConfig(**TINY, discriminator_packing=2), settings=RunSettings(batch_size=63)
+        )

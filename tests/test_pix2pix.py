@@ -17,6 +17,7 @@ from gan_course.models.pix2pix import (
     make_pairs,
     psnr,
 )
+from gan_course.training.settings import RunSettings
 
 TINY = {"generator_filters": (8, 16), "bottleneck_filters": 16, "discriminator_filters": (8, 16)}
 
@@ -118,13 +119,16 @@ def test_config_validation():
 @pytest.mark.parametrize("adversarial_weight", [1.0, 0.0])
 def test_one_train_step_changes_weights_and_is_finite(adversarial_weight):
     config = Pix2PixConfig(task="superres", adversarial_weight=adversarial_weight, **TINY)
-    setup = build_pix2pix_setup(config, image_shape=(28, 28, 1), seed=0)
-    unet, patchgan = setup.models["unet"], setup.models["patchgan"]
+    setup = build_pix2pix_setup(config, image_shape=(28, 28, 1), settings=RunSettings(seed=0))
+    assert setup.output == "image_pairs" and setup.monitor is None and not setup.generative
+    unet, patchgan = setup.models["generator"], setup.models["discriminator"]
     before_g = [w.numpy().copy() for w in unet.trainable_weights]
     before_d = [w.numpy().copy() for w in patchgan.trainable_weights]
     outputs = setup.train_step(tf.convert_to_tensor(digits(8) / 127.5 - 1.0, tf.float32))
-    expected = {"g_loss", "l1"} | (
-        {"g_adversarial", "d_loss", "d_real", "d_fake"} if adversarial_weight else set()
+    expected = {"g_loss", "l1", "g_grad_norm"} | (
+        {"g_adversarial", "d_loss", "d_real", "d_fake", "d_grad_norm"}
+        if adversarial_weight
+        else set()
     )
     assert set(outputs) == expected
     for value in outputs.values():

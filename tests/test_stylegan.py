@@ -17,6 +17,7 @@ from gan_course.models.stylegan import (
     mix_styles,
     truncate,
 )
+from gan_course.training.settings import RunSettings
 
 TINY = {
     "latent_dim": 8,
@@ -93,7 +94,10 @@ def test_config_validation():
 
 
 def test_one_train_step_is_finite_changes_weights_and_tracks_w_average():
-    setup = build_stylegan_setup(StyleGANConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_stylegan_setup(
+        StyleGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
+    assert setup.monitor is not None  # the DCGAN's discriminator: one logit per image
     generator, discriminator = setup.models["generator"], setup.models["discriminator"]
     average = generator.get_layer("mapping").get_layer("w_average").average
     before_g = [w.numpy().copy() for w in generator.trainable_weights]

@@ -1,5 +1,6 @@
 """2-D mode-collapse lab: data exactly as PacGAN/VEEGAN, the scoring protocol, packing, steps, CLI."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -9,8 +10,11 @@ import tensorflow as tf
 from gan_course import cli, data, lab2d
 from gan_course.models import rejection
 from gan_course.models.wgan import sample_interpolation_weights
+from gan_course.runs import load_run, train_run
+from gan_course.training.settings import RunSettings
 
-TINY = {"generator_units": (16,), "discriminator_units": (16,), "batch_size": 64, "epochs": 1}
+TINY = {"generator_units": (16,), "discriminator_units": (16,)}
+TINY_RUN = RunSettings(batch_size=64, epochs=1, seed=0)
 
 
 def test_ring8_centres_are_eight_distinct_angles_on_the_unit_circle():
@@ -95,8 +99,10 @@ def test_pack_samples_layer_shapes_and_order():
     np.testing.assert_array_equal(packed[0].numpy(), np.arange(8))  # samples 0..3 side by side
     discriminator = lab2d.build_toy2d_discriminator(hidden_units=(8,), packing=4)
     assert discriminator(tf.zeros((12, 2))).shape == (3, 1)
-    with pytest.raises(ValueError, match="multiple of packing"):
-        lab2d.ToyPacGANConfig(batch_size=30)
+    with pytest.raises(ValueError, match="multiple of the discriminator's packing"):
+        lab2d.build_toy_pacgan_setup(
+            lab2d.ToyPacGANConfig(**TINY), settings=RunSettings(batch_size=30)
+        )
 
 
 def test_generator_output_is_unbounded_points():
@@ -116,12 +122,13 @@ def test_interpolation_weights_broadcast_over_points():
     "config, build",
     [
         (lab2d.Toy2DConfig(**TINY), lab2d.build_toy_gan_setup),
-        (lab2d.ToyPacGANConfig(**TINY), lab2d.build_toy_gan_setup),
+        (lab2d.ToyPacGANConfig(**TINY), lab2d.build_toy_pacgan_setup),
         (lab2d.ToyWGANGPConfig(**TINY, critic_steps=2), lab2d.build_toy_wgan_gp_setup),
     ],
 )
 def test_one_step_is_finite_and_changes_both_models(config, build):
-    setup = build(config, image_shape=(2,), seed=0)
+    setup = build(config, image_shape=(2,), settings=TINY_RUN)
+    assert setup.output == "points" and setup.scale == "none" and setup.monitor is None
     before = {name: [w.numpy() for w in m.trainable_weights] for name, m in setup.models.items()}
     outputs = setup.train_step(tf.constant(lab2d.sample_mixture("grid25", 64, seed=0)))
     assert all(np.isfinite(float(value)) for value in outputs.values())
@@ -138,27 +145,45 @@ def test_learning_rate_decays_linearly_at_the_end():
     np.testing.assert_allclose(values, [1e-3, 1e-3, 1e-3 * (1 - 0.495), 1e-5, 1e-5], rtol=1e-5)
 
 
+def test_run_defaults_differ_per_toy_family_and_stay_out_of_the_configs():
+    from gan_course.registry import get_recipe
+
+    names = ("toy-gan", "toy-pacgan", "toy-wgan-gp")
+    defaults = {name: get_recipe(name).run_defaults() for name in names}
+    assert {name: d.epochs for name, d in defaults.items()} == {
+        "toy-gan": 20,
+        "toy-pacgan": 30,
+        "toy-wgan-gp": 14,
+    }
+    assert {d.batch_size for d in defaults.values()} == {256}
+    assert [d.jit_compile for d in defaults.values()] == [False, False, True]
+    for config_class in (lab2d.Toy2DConfig, lab2d.ToyPacGANConfig, lab2d.ToyWGANGPConfig):
+        fields = {field.name for field in dataclasses.fields(config_class)}
+        assert not fields & {"epochs", "batch_size", "max_minutes", "jit_compile"}
+
+
 @pytest.mark.parametrize(
     "config, build, updates",
     [
+        (lab2d.ToyWGANGPConfig(**TINY, decay_epochs=2), lab2d.build_toy_wgan_gp_setup, 5),
         (
-            lab2d.ToyWGANGPConfig(**{**TINY, "epochs": 4}, decay_epochs=2),
-            lab2d.build_toy_wgan_gp_setup,
-            5,
-        ),
-        (
-            lab2d.Toy2DConfig(**{**TINY, "epochs": 4}, decay_epochs=2, discriminator_steps=2),
+            lab2d.Toy2DConfig(**TINY, decay_epochs=2, discriminator_steps=2),
             lab2d.build_toy_gan_setup,
             2,
         ),
     ],
 )
-def test_discriminator_rate_decays_over_the_same_epochs_as_the_generator(config, build, updates):
+@pytest.mark.parametrize("batch_size", [64, 128])
+def test_discriminator_rate_decays_over_the_same_epochs_as_the_generator(
+    config, build, updates, batch_size
+):
     # The critic makes `updates` optimizer steps per train step: its schedule must count them,
-    # or its rate reaches 1% while the generator still runs at full rate.
-    setup = build(config, image_shape=(2,), seed=0)
+    # or its rate reaches 1% while the generator still runs at full rate. The steps per
+    # epoch follow the run's batch size.
+    settings = RunSettings(batch_size=batch_size, epochs=4, seed=0)
+    setup = build(config, image_shape=(2,), settings=settings)
     generator, critic = setup.optimizers["generator"], setup.optimizers["discriminator"]
-    steps_per_epoch = lab2d.TRAIN_POINTS // config.batch_size
+    steps_per_epoch = lab2d.TRAIN_POINTS // batch_size
     rates = []
     for epochs_done in (0, 2, 3, 4):  # before, at the start, halfway through and after the decay
         generator.iterations.assign(epochs_done * steps_per_epoch)
@@ -169,20 +194,49 @@ def test_discriminator_rate_decays_over_the_same_epochs_as_the_generator(config,
     np.testing.assert_allclose(rates, [lr, lr, lr * (1 - 0.495), lr * 0.01], rtol=1e-5)
 
 
-def test_cli_train_then_sample_grid25(tmp_path, capsys):
-    run = tmp_path / "run"
+@pytest.fixture(scope="module")
+def pacgan_run(tmp_path_factory):
+    """One epoch of toy-pacgan on grid25, through the command line (trained once)."""
+    run = tmp_path_factory.mktemp("toy") / "run"
     code = cli.main(
         ["train", "toy-pacgan", "--dataset", "grid25", "--epochs", "1", "--batch-size", "1024"]
         + ["--out", str(run), "--no-progress"]
     )
     assert code == 0
+    return run
+
+
+def test_cli_train_then_sample_grid25(pacgan_run, tmp_path):
+    run = pacgan_run
     assert (run / "samples" / "epoch_0001.png").exists() and (run / "progress.gif").exists()
-    assert json.loads((run / "history.json").read_text())[0]["step"] == lab2d.TRAIN_POINTS // 1024
+    history = json.loads((run / "history.json").read_text())
+    assert history[0]["step"] == lab2d.TRAIN_POINTS // 1024
+    assert {"modes", "hq_percent"} <= set(history[0])  # the run driver scores points runs
     out = tmp_path / "points.npz"
     assert cli.main(["sample", "--from", str(run), "--n", "300", "--out", str(out)]) == 0
     with np.load(out) as arrays:
         assert arrays["x"].dtype == np.float32 and arrays["x"].shape == (300, 2)
         assert arrays["x"].std() > 0
+
+
+def test_train_run_scores_every_epoch_and_load_run_restores_the_generator(tmp_path):
+    run = tmp_path / "run"
+    history = train_run(
+        "toy-gan",
+        out_dir=run,
+        dataset="ring8",
+        settings=RunSettings(epochs=2, batch_size=2048, seed=3),
+        overrides={**TINY, "decay_epochs": 1},
+        progress=False,
+    )
+    assert [entry["epoch"] for entry in history] == [1, 2]
+    assert all(0 <= entry["modes"] <= 8 and 0 <= entry["hq_percent"] <= 100 for entry in history)
+    record, setup = load_run(run)
+    assert record["dataset"] == "ring8" and setup.settings.seed == 3
+    assert setup.models["generator"].layers[1].units == 16  # the overrides were applied
+    score = lab2d.score_generator(setup.models["generator"], "ring8", latent_dim=setup.latent_dim)
+    # The restored generator is the trained one: it scores what the last epoch recorded.
+    assert score == {"modes": history[-1]["modes"], "hq_percent": history[-1]["hq_percent"]}
 
 
 def sign_discriminator(points, training=False):
@@ -267,14 +321,30 @@ def test_discriminator_rejection_sampling_keeps_n_points_near_the_data():
     assert 0.0 < result["acceptance"] < 0.05
 
 
-def test_rejection_command_line_on_a_toy_run(tmp_path, capsys):
-    run = tmp_path / "run"
-    arguments = ["train", "toy-gan", "--dataset", "ring8", "--epochs", "1", "--batch-size", "1024"]
-    assert cli.main(arguments + ["--out", str(run), "--no-progress"]) == 0
-    capsys.readouterr()
+def test_sample_with_rejection_on_a_loaded_toy_run(pacgan_run):
+    _, setup = load_run(pacgan_run)
+    real, _ = data.load_dataset("grid25")
+    samples, info = rejection.sample_with_rejection(setup, real, count=100, seed=0, steps=20)
+    assert samples.shape == (100, 2) and samples.dtype == np.float32
+    assert 0.0 < info["acceptance"] < 0.05  # the 99th percentile keeps about 1% of candidates
+    assert len(info["losses"]) == 20
+    with pytest.raises(ValueError, match=r"float points \(N, D\)"):
+        rejection.sample_with_rejection(setup, np.zeros((4, 28, 28, 1), np.uint8), count=5, seed=0)
+
+
+def test_sample_with_rejection_refuses_image_runs():
+    class ImageSetup:
+        output = "images"
+
+    with pytest.raises(ValueError, match="toy-\\* models"):
+        rejection.sample_with_rejection(ImageSetup(), np.zeros((4, 2), np.float32), count=5, seed=0)
+
+
+def test_cli_sample_with_rejection_writes_points_and_the_acceptance(pacgan_run, tmp_path):
     out = tmp_path / "drs.npz"
-    assert rejection.main([str(run), "--n", "100", "--steps", "20", "--out", str(out)]) == 0
-    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert set(printed) == {"modes", "hq_percent", "acceptance"}
-    points = np.load(out)["x"]
-    assert points.shape == (100, 2) and points.dtype == np.float32
+    arguments = ["sample", "--from", str(pacgan_run), "--n", "100", "--rejection"]
+    assert cli.main(arguments + ["--out", str(out)]) == 0
+    with np.load(out) as arrays:
+        assert arrays["x"].shape == (100, 2) and arrays["x"].dtype == np.float32
+        assert 0.0 < float(arrays["acceptance"]) < 0.05
+    assert not hasattr(rejection, "main")  # one command line: gan-course sample --rejection

@@ -9,20 +9,16 @@ import tensorflow as tf
 
 from gan_course import losses
 from gan_course.models.vanilla_gan import (
+    RUN_DEFAULTS,
     VanillaGANConfig,
     build_vanilla_gan_discriminator,
     build_vanilla_gan_generator,
     build_vanilla_gan_setup,
 )
+from gan_course.training.settings import RunSettings
 
-TINY = VanillaGANConfig(
-    latent_dim=8,
-    generator_widths=(16, 32),
-    discriminator_widths=(32, 16),
-    batch_size=8,
-    epochs=1,
-    jit_compile=False,
-)
+TINY = VanillaGANConfig(latent_dim=8, generator_widths=(16, 32), discriminator_widths=(32, 16))
+TINY_SETTINGS = RunSettings(epochs=1, batch_size=8, jit_compile=False, seed=0)
 
 
 def dense_params(widths):
@@ -78,12 +74,15 @@ def test_defaults_match_the_classic_recipe():
     assert (config.latent_dim, config.learning_rate, config.beta_1) == (100, 2e-4, 0.5)
     assert (config.real_label, config.discriminator_steps) == (0.9, 1)
     assert config.generator_loss == "nonsaturating"
+    assert RUN_DEFAULTS.batch_size == 128  # the tutorial's batch
 
 
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["tf.function", "xla"])
 def test_one_step_with_two_discriminator_steps_updates_both_models(jit_compile):
-    config = dataclasses.replace(TINY, discriminator_steps=2, jit_compile=jit_compile)
-    setup = build_vanilla_gan_setup(config, image_shape=(6, 6, 1), seed=0)
+    config = dataclasses.replace(TINY, discriminator_steps=2)
+    settings = dataclasses.replace(TINY_SETTINGS, jit_compile=jit_compile)
+    setup = build_vanilla_gan_setup(config, image_shape=(6, 6, 1), settings=settings)
+    assert setup.settings.jit_compile is jit_compile
     generator, discriminator = setup.models["generator"], setup.models["discriminator"]
     before_g = [w.numpy().copy() for w in generator.trainable_weights]
     before_d = [w.numpy().copy() for w in discriminator.trainable_weights]
@@ -99,10 +98,28 @@ def test_one_step_with_two_discriminator_steps_updates_both_models(jit_compile):
     assert int(setup.optimizers["generator"].iterations) == 1
 
 
+def test_dropout_masks_are_drawn_and_checkpointed_with_the_setup():
+    from gan_course.models.vanilla_gan import GlobalBatchDropout
+
+    layer = GlobalBatchDropout(0.3, seed=1)
+    dropped = layer(tf.ones((2000, 50)), training=True).numpy()
+    assert np.mean(dropped == 0.0) == pytest.approx(0.3, abs=0.01)
+    np.testing.assert_allclose(dropped[dropped != 0.0], 1.0 / 0.7, rtol=1e-6)  # kept units scaled
+    np.testing.assert_array_equal(layer(tf.ones((3, 5)), training=False), np.ones((3, 5)))
+    setup = build_vanilla_gan_setup(TINY, image_shape=(6, 6, 1), settings=TINY_SETTINGS)
+    dropouts = [
+        layer
+        for layer in setup.models["discriminator"].layers
+        if isinstance(layer, GlobalBatchDropout)
+    ]
+    assert len(dropouts) == 2
+    assert all(any(state is d.rng for state in setup.trackables().values()) for d in dropouts)
+
+
 def _constant_logit_setup(logit, **changes):
     """A setup whose discriminator outputs `logit` for every image (zero last kernel)."""
     config = dataclasses.replace(TINY, **changes)
-    setup = build_vanilla_gan_setup(config, image_shape=(6, 6, 1), seed=0)
+    setup = build_vanilla_gan_setup(config, image_shape=(6, 6, 1), settings=TINY_SETTINGS)
     last = setup.models["discriminator"].layers[-1]
     last.kernel.assign(tf.zeros_like(last.kernel))
     last.bias.assign(tf.fill(last.bias.shape, logit))
@@ -174,7 +191,7 @@ def test_cli_train_then_sample(tmp_path):
     assert main(["train", "gan", "--epochs", "1", "--batch-size", "256", "--out", str(run_dir),
                  "--no-progress"]) == 0  # fmt: skip
     record = json.loads((run_dir / "run.json").read_text())
-    assert record["model"] == "gan" and record["config"]["batch_size"] == 256
+    assert record["model"] == "gan" and record["settings"]["batch_size"] == 256
     history = json.loads((run_dir / "history.json").read_text())
     assert len(history) == 1 and history[0]["step"] == 4500 // 256
     assert np.isfinite(history[0]["d_loss"]) and 0.0 < history[0]["d_real"] < 1.0

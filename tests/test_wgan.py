@@ -17,6 +17,7 @@ from gan_course.models.wgan import (
     make_wgan_train_step,
     sample_interpolation_weights,
 )
+from gan_course.training.settings import RunSettings
 
 TINY = {"latent_dim": 8, "generator_filters": (16, 8), "critic_filters": (8, 16), "critic_steps": 2}
 
@@ -54,7 +55,9 @@ def test_config_validation():
 
 
 def test_step_needs_exactly_one_lipschitz_method():
-    setup = build_wgan_gp_setup(WGANGPConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_wgan_gp_setup(
+        WGANGPConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
     models = (setup.models["generator"], setup.models["critic"])
     optimizers = (setup.optimizers["generator"], setup.optimizers["critic"])
     for options in ({}, {"clip_value": 0.01, "gp_weight": 10.0}):
@@ -117,7 +120,9 @@ def test_penalty_of_a_flat_critic_needs_epsilon(epsilon, finite):
 
 
 def test_clipping_keeps_every_critic_weight_in_range():
-    setup = build_wgan_setup(WGANConfig(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build_wgan_setup(
+        WGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
     critic = setup.models["critic"]
     for variable in critic.trainable_variables:  # start far outside [-c, c]
         variable.assign(tf.fill(variable.shape, 0.5))
@@ -129,11 +134,25 @@ def test_clipping_keeps_every_critic_weight_in_range():
     assert max(np.abs(v.numpy()).max() for v in critic.trainable_variables) == pytest.approx(0.01)
 
 
+def test_clipping_comes_after_the_critic_update():
+    """RMSProp steps of ~1 per weight would leave the weights near +-1 if the clip came before
+    the update; clipped after it, every critic weight ends inside [-c, c] and most on the bound."""
+    setup = build_wgan_setup(
+        WGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
+    setup.optimizers["critic"].learning_rate.assign(1.0)
+    setup.train_step(tf.random.uniform((4, 28, 28, 1), -1.0, 1.0))
+    values = np.concatenate([v.numpy().ravel() for v in setup.models["critic"].trainable_variables])
+    assert np.abs(values).max() <= 0.01
+    assert np.mean(np.isclose(np.abs(values), 0.01)) > 0.5  # the update pushed them past c
+    assert setup.monitor is None  # scores, not logits: the GAN monitor does not apply
+
+
 @pytest.mark.parametrize(
     "build, config", [(build_wgan_setup, WGANConfig), (build_wgan_gp_setup, WGANGPConfig)]
 )
 def test_one_train_step_changes_weights_and_is_finite(build, config):
-    setup = build(config(**TINY), image_shape=(28, 28, 1), seed=0)
+    setup = build(config(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0))
     before = {
         name: [w.numpy().copy() for w in model.trainable_weights]
         for name, model in setup.models.items()

@@ -8,17 +8,72 @@ TINY = {
         {"latent_dim": 8, "generator_filters": (16, 8), "discriminator_filters": (8, 16)},
         "mnist_5k",
     ),
-    # autoencoder: TODO
-    # vae: TODO
-    # pixelcnn: TODO
-    # gan: TODO
-    # cgan: TODO
-    # wgan: TODO
-    # wgan-gp: TODO
-    # pix2pix: TODO
-    # cyclegan: TODO
-    # stylegan: TODO
-    # toy-gan: TODO
-    # toy-pacgan: TODO
-    # toy-wgan-gp: TODO
+    # Denoising, so the noise draw's replica split is checked too.
+    "autoencoder": ({"latent_dim": 4, "filters": (8, 16), "noise_std": 0.3}, "mnist_5k"),
+    "vae": ({"latent_dim": 4, "filters": (8, 16)}, "mnist_5k"),
+    "pixelcnn": ({"filters": 8, "residual_blocks": 1}, "mnist_5k"),
+    "gan": (
+        {"latent_dim": 8, "generator_widths": (16, 32), "discriminator_widths": (32, 16)},
+        "mnist_5k",
+    ),
+    "cgan": (
+        {
+            "latent_dim": 8,
+            "embedding_dim": 4,
+            "generator_filters": (16, 8),
+            "discriminator_filters": (8, 16),
+        },
+        "mnist_5k",
+    ),
+    "wgan": (
+        {
+            "latent_dim": 8,
+            "generator_filters": (16, 8),
+            "critic_filters": (8, 16),
+            "critic_steps": 2,
+        },
+        "mnist_5k",
+    ),
+    "wgan-gp": (
+        {
+            "latent_dim": 8,
+            "generator_filters": (16, 8),
+            "critic_filters": (8, 16),
+            "critic_steps": 2,
+        },
+        "mnist_5k",
+    ),
+    # Inpainting, so the hole corners' replica split is checked too.
+    "pix2pix": (
+        {
+            "task": "inpaint",
+            "generator_filters": (8, 16),
+            "bottleneck_filters": 16,
+            "discriminator_filters": (8, 16),
+        },
+        "mnist_5k",
+    ),
+    # Domain counts differ between replicas: checks the losses are global-batch means.
+    "cyclegan": (
+        {"generator_filters": (8, 16), "residual_blocks": 1, "discriminator_filters": (8, 16)},
+        "mnist_5k",
+    ),
+    # Mixing always on, so the per-example crossover draws are checked too.
+    "stylegan": (
+        {
+            "latent_dim": 8,
+            "w_dim": 8,
+            "synthesis_filters": (16, 8, 8),
+            "discriminator_filters": (8, 16),
+            "mixing_probability": 1.0,
+        },
+        "mnist_5k",
+    ),
+    "toy-gan": ({"generator_units": (16,), "discriminator_units": (16, 16)}, "grid25"),
+    "toy-pacgan": ({"generator_units": (16,), "discriminator_units": (16,)}, "grid25"),
+    # Two critic updates: the penalty's double backward pass under replicas is checked too.
+    "toy-wgan-gp": (
+        {"generator_units": (16,), "discriminator_units": (16,), "critic_steps": 2},
+        "grid25",
+    ),
 }

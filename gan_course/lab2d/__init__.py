@@ -1,7 +1,8 @@
 """The 2-D mode-collapse lab: mixtures of Gaussians, small MLP GANs, and the PacGAN/VEEGAN score.
 
-One namespace for notebook 03b: the data (`gan_course.data.mixtures`), the models and their
-configs (`models`) and the scoring protocol (`scoring`).
+One namespace for notebook 03b: the data (`gan_course.data.mixtures`), the models, their
+configs and setups (`models`; they train through `gan_course.runs.train_run` like every
+family), the packing layer (`gan_course.models.packing`) and the scoring protocol (`scoring`).
 """
 
 from gan_course.data.mixtures import (
@@ -15,16 +16,19 @@ from gan_course.data.mixtures import (
     sample_mixture,
 )
 from gan_course.lab2d.models import (
-    SETUPS,
+    TOY_GAN_RUN_DEFAULTS,
+    TOY_PACGAN_RUN_DEFAULTS,
+    TOY_WGAN_GP_RUN_DEFAULTS,
     LinearTailDecay,
     Toy2DConfig,
     ToyPacGANConfig,
     ToyWGANGPConfig,
     build_toy2d_discriminator,
     build_toy2d_generator,
+    build_toy2d_models,
     build_toy_gan_setup,
+    build_toy_pacgan_setup,
     build_toy_wgan_gp_setup,
-    train_toy,
 )
 from gan_course.lab2d.scoring import (
     HQ_RADIUS_IN_SIGMAS,
@@ -33,6 +37,7 @@ from gan_course.lab2d.scoring import (
     score_generator,
     score_modes,
 )
+from gan_course.models.packing import PackSamples
 
 __all__ = [
     "TEST_POINTS",
@@ -43,16 +48,20 @@ __all__ = [
     "mode_sigma",
     "nearest_modes",
     "sample_mixture",
-    "SETUPS",
+    "TOY_GAN_RUN_DEFAULTS",
+    "TOY_PACGAN_RUN_DEFAULTS",
+    "TOY_WGAN_GP_RUN_DEFAULTS",
     "LinearTailDecay",
     "Toy2DConfig",
     "ToyPacGANConfig",
     "ToyWGANGPConfig",
     "build_toy2d_discriminator",
     "build_toy2d_generator",
+    "build_toy2d_models",
     "build_toy_gan_setup",
+    "build_toy_pacgan_setup",
     "build_toy_wgan_gp_setup",
-    "train_toy",
+    "PackSamples",
     "HQ_RADIUS_IN_SIGMAS",
     "PROTOCOL_SAMPLES",
     "ModeScore",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_course.data.mixtures import _check_name, mode_sigma, nearest_modes
+from gan_course.data.mixtures import mode_centres, mode_sigma, nearest_modes
 from gan_course.training.callbacks import Callback
 
 PROTOCOL_SAMPLES = 2_500  # samples scored per model, as in PacGAN / VEEGAN
@@ -38,7 +38,7 @@ class ModeScore(Callback):
     """Adds `modes` and `hq_percent` to each epoch's logs (hence the history) for `fit`."""
 
     def __init__(self, generator, name: str, *, latent_dim: int):
-        _check_name(name)
+        mode_centres(name)  # raises ValueError for an unknown dataset, before training starts
         self.generator, self.name, self.latent_dim = generator, name, latent_dim
 
     def on_epoch_end(self, epoch: int, logs: dict) -> None:

@@ -14,9 +14,14 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import validate_positive, validate_precision
-from gan_course.models.dcgan import _init, image_output_layer
-from gan_course.training.precision import builds_under_precision
+from gan_course.config import check_image_shape, validate_positive
+from gan_course.models.common import global_batch_norm, image_output_layer, normal_init
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
+
+# XLA off: slower for these convolutions on a 2-core CPU.
+# measured: benchmarks/README.md, "XLA"
+RUN_DEFAULTS = RunSettings(epochs=40, batch_size=64, jit_compile=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,24 +31,11 @@ class CGANConfig:
     embedding_dim: int = 32  # size of the generator's label embedding
     generator_filters: tuple[int, ...] = (128, 64)  # widths before each x2 upsampling
     discriminator_filters: tuple[int, ...] = (64, 128)  # widths of the stride-2 convolutions
-    batch_size: int = 64
-    epochs: int = 40
     learning_rate: float = 2e-4
     beta_1: float = 0.5
-    max_minutes: float | None = None  # notebook time budget; the CLI takes --max-minutes
-    # Measured, batch 64 on the 2-core CPU: 87 ms/step without XLA, 95 ms/step with it.
-    jit_compile: bool = False
-    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
-    precision: str = "float32"
 
     def __post_init__(self):
-        validate_precision(self)
-        validate_positive(
-            self, "latent_dim", "num_classes", "embedding_dim", "batch_size", "epochs"
-        )
-        validate_positive(self, "learning_rate")
-        if self.max_minutes is not None:
-            validate_positive(self, "max_minutes")
+        validate_positive(self, "latent_dim", "num_classes", "embedding_dim", "learning_rate")
         if len(self.generator_filters) != 2 or len(self.discriminator_filters) != 2:
             raise ValueError(
                 "the cGAN uses two up/down-sampling stages: give two filter widths each"
@@ -59,9 +51,7 @@ def build_cgan_generator(
     filters: tuple[int, ...] = (128, 64),
 ) -> keras.Model:
     """[noise (B, latent_dim), labels (B,) int] -> images (B, H, W, C) in [-1, 1] (tanh)."""
-    height, width, channels = image_shape
-    if height % 4 or width % 4:
-        raise ValueError(f"image height and width must be multiples of 4, got {image_shape}")
+    height, width, channels = check_image_shape(image_shape, multiple_of=4)
     noise = keras.Input((latent_dim,), name="noise")
     labels = keras.Input((), dtype="int32", name="labels")
     embedded = layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
@@ -69,16 +59,21 @@ def build_cgan_generator(
         [noise, embedded]
     )  # (B, latent_dim + embedding_dim)
     x = layers.Dense(
-        (height // 4) * (width // 4) * filters[0], use_bias=False, kernel_initializer=_init()
+        (height // 4) * (width // 4) * filters[0], use_bias=False, kernel_initializer=normal_init()
     )(x)
-    x = layers.BatchNormalization()(x)
+    x = global_batch_norm()(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((height // 4, width // 4, filters[0]))(x)  # (B, H/4, W/4, f0)
     for width_out in filters[1:]:
         x = layers.Conv2DTranspose(
-            width_out, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_init()
+            width_out,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=normal_init(),
         )(x)
-        x = layers.BatchNormalization()(x)
+        x = global_batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f1)
     images = image_output_layer(channels)(x)
     return keras.Model([noise, labels], images, name="cgan_generator")  # (B, H, W, C)
@@ -95,17 +90,19 @@ def build_cgan_discriminator(
     labels = keras.Input((), dtype="int32", name="labels")
     x = images
     for index, width_out in enumerate(filters):
-        x = layers.Conv2D(width_out, 4, strides=2, padding="same", kernel_initializer=_init())(x)
+        x = layers.Conv2D(
+            width_out, 4, strides=2, padding="same", kernel_initializer=normal_init()
+        )(x)
         if index > 0:  # DCGAN: no BatchNorm on the discriminator's input layer
-            x = layers.BatchNormalization()(x)
+            x = global_batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)
     features = layers.Flatten()(x)  # phi(x): (B, H/4 * W/4 * f1)
-    unconditional = layers.Dense(1, kernel_initializer=_init(), name="psi", dtype="float32")(
+    unconditional = layers.Dense(1, kernel_initializer=normal_init(), name="psi", dtype="float32")(
         features
     )  # (B, 1)
     # One learned vector per class, as long as the features; the class term is their dot product.
     class_vectors = layers.Embedding(
-        num_classes, features.shape[-1], embeddings_initializer=_init(), name="projection"
+        num_classes, features.shape[-1], embeddings_initializer=normal_init(), name="projection"
     )(labels)  # (B, F)
     class_term = layers.Dot(axes=1, dtype="float32")([class_vectors, features])  # (B, 1)
     logits = layers.Add(dtype="float32")([unconditional, class_term])
@@ -134,20 +131,15 @@ def class_grid_inputs(latent_dim: int, *, num_classes: int = 10, per_class: int 
     """
     import numpy as np
 
-    from gan_course.training.setup import fixed_noise
-
     noise = np.tile(fixed_noise(per_class, latent_dim, seed), (num_classes, 1))
     labels = np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
     return noise, labels
 
 
-@builds_under_precision
-def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+@family_setup(RUN_DEFAULTS)
+def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """Models, optimizers, RNG and compiled step for one cGAN run (used by the CLI)."""
-    import tensorflow as tf
-
     from gan_course.training.gan_steps import make_gan_train_step
-    from gan_course.training.setup import TrainingSetup, build_adam
 
     generator = build_cgan_generator(
         latent_dim=config.latent_dim,
@@ -161,33 +153,36 @@ def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), seed: int =
         image_shape=image_shape,
         filters=config.discriminator_filters,
     )
-    generator_optimizer = build_adam(
-        config.learning_rate, config.beta_1, variables=generator.trainable_variables
-    )
-    discriminator_optimizer = build_adam(
-        config.learning_rate, config.beta_1, variables=discriminator.trainable_variables
-    )
-    rng = tf.random.Generator.from_seed(seed)
-    step = make_gan_train_step(
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-        latent_dim=config.latent_dim,
-        rng=rng,
-        conditional=True,
-        jit_compile=config.jit_compile,
-    )
-    return TrainingSetup(
+
+    def make_step(optimizers, rng):
+        return make_gan_train_step(
+            generator,
+            discriminator,
+            optimizers["generator"],
+            optimizers["discriminator"],
+            latent_dim=config.latent_dim,
+            rng=rng,
+            conditional=True,
+            jit_compile=settings.jit_compile,
+        )
+
+    return assemble_setup(
+        settings,
         models={"generator": generator, "discriminator": discriminator},
-        optimizers={"generator": generator_optimizer, "discriminator": discriminator_optimizer},
-        rng=rng,
-        train_step=step,
+        optimizers={
+            "generator": (adam(config.learning_rate, config.beta_1), generator.trainable_variables),
+            "discriminator": (
+                adam(config.learning_rate, config.beta_1),
+                discriminator.trainable_variables,
+            ),
+        },
+        make_step=make_step,
         sample=lambda inputs: generator(list(inputs), training=False),
         fixed_inputs=class_grid_inputs(
-            config.latent_dim, num_classes=config.num_classes, seed=seed + 1
+            config.latent_dim, num_classes=config.num_classes, seed=settings.seed + 1
         ),
         scale="gan",
-        conditional=True,
+        num_classes=config.num_classes,
         latent_dim=config.latent_dim,
+        monitor=Monitored(),
     )

@@ -16,6 +16,14 @@ import numpy as np
 from keras import layers
 
 from gan_course.config import check_image_shape, validate_positive
+from gan_course.models.common import global_batch_norm
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import adam, assemble_setup, family_setup
+
+# 70 steps of 64 per epoch on mnist_5k; notebook 09 stops each run at its time budget.
+# XLA off: it does not pay off for these convolutions on a CPU.
+# measured: benchmarks/README.md, "pix2pix: XLA or not"
+RUN_DEFAULTS = RunSettings(epochs=20, batch_size=64, jit_compile=False)
 
 TASKS = ("inpaint", "superres", "edges")
 HOLE_SIZE = 12  # side of the square hidden by 'inpaint'
@@ -29,22 +37,15 @@ class Pix2PixConfig:
     generator_filters: tuple[int, ...] = (32, 64)  # U-Net stride-2 widths: 28 -> 14 -> 7
     bottleneck_filters: int = 128  # width at 7x7
     discriminator_filters: tuple[int, ...] = (32, 64)  # PatchGAN stride-2 widths: 28 -> 7
-    # lambda of Isola et al. 2017, not tuned here. Notebook 09 (1.1 min per run, 500 held-out
-    # pairs): inpainting L1 -> L1 + GAN: PSNR 15.7 -> 16.1 dB, FID 47.9 -> 28.4; on superres and
-    # edges L1 alone is as good or slightly better in the same minutes.
+    # lambda of Isola et al. 2017, not tuned here; L1 alone against L1 + GAN per task:
+    # measured: benchmarks/README.md, "pix2pix: L1 or L1 + GAN"
     l1_weight: float = 100.0
     adversarial_weight: float = 1.0  # 0 trains the same U-Net with L1 only (no discriminator)
-    batch_size: int = 64
-    epochs: int = 20  # ~6 s per epoch on 2 cores; notebook 09 stops each run at 1.1 min
     learning_rate: float = 2e-4  # both networks (Isola et al. 2017)
     beta_1: float = 0.5
-    # Measured (2-core CPU, TF 2.21, batch 64, inpaint): L1 + GAN 11.6 steps/s (6 s per
-    # epoch of 4,500 digits), with XLA 3.0; L1 only 11.7, with XLA 12.0. XLA does not pay off.
-    jit_compile: bool = False
 
     def __post_init__(self):
-        validate_positive(self, "bottleneck_filters", "l1_weight", "batch_size", "epochs")
-        validate_positive(self, "learning_rate")
+        validate_positive(self, "bottleneck_filters", "l1_weight", "learning_rate")
         if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
         if self.adversarial_weight < 0:
@@ -65,6 +66,8 @@ def make_inputs(targets, task: str, *, rng):
     """
     import tensorflow as tf
 
+    from gan_course.training import randomness
+
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
     targets = tf.convert_to_tensor(targets, tf.float32)
@@ -78,7 +81,10 @@ def make_inputs(targets, task: str, *, rng):
         erosion = -tf.nn.max_pool2d(-targets, 3, 1, "SAME")
         outline = (dilation - erosion) > 1.0  # a change of half the [-1, 1] range
         return tf.where(outline, 1.0, -1.0)
-    corners = rng.uniform((shape[0], 2), HOLE_RANGE[0], HOLE_RANGE[1] + 1, dtype=tf.int32)
+    # One corner per image of the global batch, so N replicas hide what one device hides.
+    corners = randomness.uniform(
+        rng, (shape[0], 2), HOLE_RANGE[0], HOLE_RANGE[1] + 1, dtype=tf.int32
+    )  # (B, 2)
     rows = tf.range(shape[1])[None, :, None]  # (1, H, 1)
     columns = tf.range(shape[2])[None, None, :]  # (1, 1, W)
     top, left = corners[:, 0, None, None], corners[:, 1, None, None]  # (B, 1, 1)
@@ -112,18 +118,21 @@ def build_pix2pix_generator(
         skips.append(x)  # (B, 28, 28, C), then (B, 14, 14, 32)
         x = layers.Conv2D(width, 4, strides=2, padding="same", name=f"down_{index}")(x)
         if index > 0:  # no normalisation on the input layer (as in DCGAN)
-            x = layers.BatchNormalization()(x)
+            x = global_batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Conv2D(bottleneck_filters, 3, padding="same", name="bottleneck")(x)
-    x = layers.BatchNormalization()(x)
+    x = global_batch_norm()(x)
     x = layers.ReLU()(x)  # (B, 7, 7, bottleneck_filters)
     for index, (width, skip) in enumerate(zip(reversed(filters), reversed(skips))):
         x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", name=f"up_{index}")(x)
-        x = layers.BatchNormalization()(x)
+        x = global_batch_norm()(x)
         x = layers.ReLU()(x)
         # The skip hands the encoder's detail at this resolution straight to the decoder.
         x = layers.Concatenate(name=f"skip_{index}")([x, skip])  # (B, 14, 14, 64 + 32), ...
-    outputs = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="outputs")(x)
+    # float32 under any mixed-precision policy, so the L1 loss and the samples stay float32.
+    outputs = layers.Conv2D(
+        channels, 3, padding="same", activation="tanh", dtype="float32", name="outputs"
+    )(x)
     return keras.Model(inputs, outputs, name="unet_generator")  # (B, H, W, C)
 
 
@@ -140,10 +149,12 @@ def build_pix2pix_discriminator(
     for index, width in enumerate(filters):
         x = layers.Conv2D(width, 4, strides=2, padding="same")(x)
         if index > 0:
-            x = layers.BatchNormalization()(x)
+            x = global_batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)  # (B, 14, 14, 32), then (B, 7, 7, 64)
-    # One logit per position: each judges an 18x18 patch of the pair (its receptive field).
-    logits = layers.Conv2D(1, 3, padding="same", name="patch_logits")(x)  # (B, 7, 7, 1)
+    # One logit per position: each judges an 18x18 patch of the pair (its receptive field);
+    # float32 under any precision policy, so the losses are float32.
+    patch_logits = layers.Conv2D(1, 3, padding="same", dtype="float32", name="patch_logits")
+    logits = patch_logits(x)  # (B, 7, 7, 1)
     return keras.Model([inputs, images], logits, name="patchgan_discriminator")
 
 
@@ -163,24 +174,25 @@ def make_pix2pix_train_step(
 
     `targets` are digits (B, H, W, 1) in [-1, 1]; their damaged inputs are made inside the
     step (`make_inputs`, fresh holes from `rng` every step). With `adversarial_weight` 0
-    the discriminator is neither run nor updated: the U-Net learns from L1 alone.
-    """
+    the discriminator is neither run nor updated: the U-Net learns from L1 alone."""
     import tensorflow as tf
 
     from gan_course import losses
+    from gan_course.training.update import apply_update
 
     adversarial = adversarial_weight > 0
 
     def step(targets):
-        inputs = make_inputs(targets, task, rng=rng)
+        inputs = make_inputs(targets, task, rng=rng)  # (B, H, W, 1)
         if not adversarial:
             with tf.GradientTape() as tape:
                 outputs = generator(inputs, training=True)
                 l1 = losses.mean_absolute_error(targets, outputs)
                 g_loss = l1_weight * l1
-            g_gradients = tape.gradient(g_loss, generator.trainable_variables)
-            generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
-            return {"g_loss": g_loss, "l1": l1}
+            g_grad_norm = apply_update(
+                tape, g_loss, generator.trainable_variables, generator_optimizer
+            )
+            return {"g_loss": g_loss, "l1": l1, "g_grad_norm": g_grad_norm}
         # One generator pass feeds both updates (two tapes), as in Isola et al.'s code.
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             outputs = generator(inputs, training=True)
@@ -190,10 +202,12 @@ def make_pix2pix_train_step(
             l1 = losses.mean_absolute_error(targets, outputs)
             g_adversarial = losses.generator_loss_nonsaturating(fake_logits)
             g_loss = adversarial_weight * g_adversarial + l1_weight * l1
-        g_gradients = g_tape.gradient(g_loss, generator.trainable_variables)
-        d_gradients = d_tape.gradient(d_loss, discriminator.trainable_variables)
-        generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
-        discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+        g_grad_norm = apply_update(
+            g_tape, g_loss, generator.trainable_variables, generator_optimizer
+        )
+        d_grad_norm = apply_update(
+            d_tape, d_loss, discriminator.trainable_variables, discriminator_optimizer
+        )
         return {
             "g_loss": g_loss,
             "l1": l1,
@@ -201,6 +215,8 @@ def make_pix2pix_train_step(
             "d_loss": d_loss,
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),  # mean over patches of D(x, y)
             "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+            "g_grad_norm": g_grad_norm,
+            "d_grad_norm": d_grad_norm,
         }
 
     return tf.function(step, jit_compile=jit_compile)
@@ -224,12 +240,14 @@ def psnr(targets, outputs) -> float:
     return float("inf") if error == 0 else float(10.0 * np.log10(255.0**2 / error))
 
 
-def build_pix2pix_setup(config: Pix2PixConfig, *, image_shape=(28, 28, 1), seed: int = 0):
-    """Models, optimizers, RNG and compiled step for one pix2pix run (used by the CLI)."""
-    import tensorflow as tf
+@family_setup(RUN_DEFAULTS)
+def build_pix2pix_setup(config: Pix2PixConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
+    """Models, optimizers, RNG and compiled step for one pix2pix run (used by the CLI).
 
+    pix2pix translates given inputs and draws nothing from noise (`generative=False`); its
+    progress grids pair 18 fixed held-out inputs with their translations.
+    """
     from gan_course.data import load_dataset
-    from gan_course.training.setup import TrainingSetup, build_adam
 
     generator = build_pix2pix_generator(
         image_shape=image_shape,
@@ -239,44 +257,46 @@ def build_pix2pix_setup(config: Pix2PixConfig, *, image_shape=(28, 28, 1), seed:
     discriminator = build_pix2pix_discriminator(
         image_shape=image_shape, filters=config.discriminator_filters
     )
-    generator_optimizer = build_adam(
-        config.learning_rate, config.beta_1, variables=generator.trainable_variables
-    )
-    discriminator_optimizer = build_adam(
-        config.learning_rate, config.beta_1, variables=discriminator.trainable_variables
-    )
-    rng = tf.random.Generator.from_seed(seed)
-    step = make_pix2pix_train_step(
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-        rng=rng,
-        task=config.task,
-        l1_weight=config.l1_weight,
-        adversarial_weight=config.adversarial_weight,
-        jit_compile=config.jit_compile,
-    )
     # Progress grids: 18 held-out mnist_5k inputs (the course's digits), each followed by
     # its translation (3 pairs a row with 6 columns).
     if tuple(image_shape) == (28, 28, 1):
         held_out, _ = load_dataset("mnist_5k", split="test")
-        fixed_inputs, _ = make_pairs(held_out[::28][:18], config.task, seed=seed + 1)
+        fixed_inputs, _ = make_pairs(held_out[::28][:18], config.task, seed=settings.seed + 1)
     else:
         fixed_inputs = np.zeros((18, *image_shape), np.float32)
 
-    def input_output_pairs(inputs):
+    def input_output_pairs(inputs):  # (N, H, W, C) -> (2N, H, W, C): input, output, ...
         outputs = np.asarray(generator(inputs, training=False))
         return np.stack([np.asarray(inputs), outputs], axis=1).reshape(-1, *outputs.shape[1:])
 
-    return TrainingSetup(
-        # Not named "generator"/"discriminator": the CLI's GAN monitor feeds those noise.
-        models={"unet": generator, "patchgan": discriminator},
-        optimizers={"unet": generator_optimizer, "patchgan": discriminator_optimizer},
-        rng=rng,
-        train_step=step,
+    def make_step(optimizers, rng):
+        return make_pix2pix_train_step(
+            generator,
+            discriminator,
+            optimizers["generator"],
+            optimizers["discriminator"],
+            rng=rng,
+            task=config.task,
+            l1_weight=config.l1_weight,
+            adversarial_weight=config.adversarial_weight,
+            jit_compile=settings.jit_compile,
+        )
+
+    return assemble_setup(
+        settings,
+        models={"generator": generator, "discriminator": discriminator},
+        optimizers={
+            "generator": (adam(config.learning_rate, config.beta_1), generator.trainable_variables),
+            "discriminator": (
+                adam(config.learning_rate, config.beta_1),
+                discriminator.trainable_variables,
+            ),
+        },
+        make_step=make_step,
         sample=input_output_pairs,
         fixed_inputs=fixed_inputs,
         scale="gan",
+        output="image_pairs",
         generative=False,  # it translates given inputs; nothing to sample from noise
+        monitor=None,  # the GAN monitor feeds its generator noise; this one takes images
     )

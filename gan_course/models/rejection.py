@@ -7,13 +7,14 @@ samples follow p_data wherever p_g > 0. The generator is not changed; it pays wi
 The discriminator used here is trained after the GAN, on the frozen generator, so that
 its logit estimates that density ratio.
 
-    python -m gan_course.models.rejection runs/toy-pacgan-grid25 --n 2500 --out points.npz
+From the command line it is an option of sampling a trained toy run
+(`sample_with_rejection` is what it calls):
+
+    gan-course sample --from runs/toy-pacgan-grid25 --n 2500 --rejection --out points.npz
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 
 import keras
@@ -22,6 +23,9 @@ import tensorflow as tf
 from keras import layers
 
 from gan_course import losses
+from gan_course.training import randomness
+from gan_course.training.setup import adam
+from gan_course.training.update import apply_update
 
 
 def build_fourier_discriminator(
@@ -70,21 +74,22 @@ def fit_density_ratio(
     """
     if steps <= 0 or batch_size <= 0:
         raise ValueError(f"steps and batch_size must be positive, got {steps}, {batch_size}")
-    optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.5)
+    variables = discriminator.trainable_variables
+    optimizer = adam(learning_rate, beta_1=0.5).build(variables)
     rng = tf.random.Generator.from_seed(seed)
-    real = tf.constant(real)
+    real = tf.constant(real)  # (N, D)
 
     @tf.function(jit_compile=jit_compile)
     def step():
-        index = rng.uniform((batch_size,), maxval=tf.shape(real)[0], dtype=tf.int32)
-        fake = generator(rng.normal((batch_size, latent_dim)), training=False)
+        index = randomness.uniform(rng, (batch_size,), 0, tf.shape(real)[0], dtype=tf.int32)
+        noise = randomness.normal(rng, (batch_size, latent_dim))  # (B, latent_dim)
+        fake = generator(noise, training=False)  # outside the tape: the generator stays frozen
         with tf.GradientTape() as tape:
             loss = losses.discriminator_loss(
-                discriminator(tf.gather(real, index), training=True),
+                discriminator(tf.gather(real, index), training=True),  # (B, 1)
                 discriminator(fake, training=True),
             )
-        gradients = tape.gradient(loss, discriminator.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, discriminator.trainable_variables))
+        apply_update(tape, loss, variables, optimizer)
         return loss
 
     return [float(step()) for _ in range(steps)]
@@ -160,8 +165,8 @@ def discriminator_rejection_sampling(
 ) -> dict:
     """DRS for low-dimensional points: fit a fresh Fourier discriminator, then keep `n` samples.
 
-    Returns {"samples" (n, D), "acceptance", "losses"}. Defaults measured on grid25/ring8
-    (benchmarks/README.md): 1,000 steps take a few seconds; the 99th percentile keeps ~1.5%.
+    Returns {"samples" (n, D), "acceptance", "losses"}. The defaults (steps, percentile)
+    were measured: benchmarks/README.md, "2-D mode-collapse lab (issue 4)".
     """
     discriminator = build_fourier_discriminator(input_dim=real.shape[1], seed=seed)
     fitted = fit_density_ratio(
@@ -178,40 +183,42 @@ def discriminator_rejection_sampling(
     return {"samples": samples, "acceptance": acceptance, "losses": fitted}
 
 
-def main(argv=None) -> int:
-    """Command line: DRS samples from a trained toy run, saved as float `x` (N, 2), scored."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gan_course.models.rejection", description=main.__doc__
-    )
-    parser.add_argument("run", help="folder of a trained toy-gan / toy-pacgan / toy-wgan-gp run")
-    parser.add_argument("--n", type=int, default=2500)
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--percentile", type=float, default=99.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True, help=".npz file to write")
-    args = parser.parse_args(argv)
+def sample_with_rejection(
+    setup,
+    real: np.ndarray,
+    *,
+    count: int,
+    seed: int = 0,
+    steps: int = 1000,
+    gamma_percentile: float = 99.0,
+) -> tuple[np.ndarray, dict]:
+    """DRS samples of a trained run: `count` float32 points (count, D) and
+    {"acceptance": kept / drawn, "losses": the density-ratio fit's losses}.
 
-    from gan_course import lab2d
-    from gan_course.runs import load_run
-
-    record, setup = load_run(args.run)
-    if record["dataset"] not in lab2d.TOY_DATASETS:
-        parser.error(f"DRS here is for the 2-D toy runs, not {record['dataset']!r}")
-    real, _ = lab2d.load_toy_dataset(record["dataset"])
+    `setup` is a loaded run's `TrainingSetup` (`gan_course.runs.load_run`) whose generator
+    draws points; `real` is its training data, (N, D) points. What `gan-course sample
+    --rejection` calls.
+    """
+    if setup.output != "points":
+        # The density-ratio discriminator is a Fourier-feature MLP on low-dimensional points.
+        raise ValueError(
+            f"rejection sampling works on runs that draw 2-D points (the toy-* models), "
+            f"not on {setup.output}"
+        )
+    real = np.asarray(real)
+    if real.ndim != 2 or not np.issubdtype(real.dtype, np.floating):
+        raise ValueError(
+            f"the training data for rejection sampling must be float points (N, D), got "
+            f"{real.dtype} of shape {real.shape}; pass the run's dataset (data.load_dataset)"
+        )
     result = discriminator_rejection_sampling(
         setup.models["generator"],
-        real,
-        args.n,
+        real.astype(np.float32),
+        count,
         latent_dim=setup.latent_dim,
-        steps=args.steps,
-        gamma_percentile=args.percentile,
-        seed=args.seed,
+        steps=steps,
+        gamma_percentile=gamma_percentile,
+        seed=seed,
     )
-    np.savez_compressed(args.out, x=result["samples"].astype(np.float32))
-    score = lab2d.score_modes(result["samples"], record["dataset"])
-    print(json.dumps({**score, "acceptance": result["acceptance"]}))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    samples = result["samples"].astype(np.float32)
+    return samples, {"acceptance": float(result["acceptance"]), "losses": result["losses"]}

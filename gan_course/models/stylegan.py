@@ -22,6 +22,13 @@ from gan_course.models.stylegan_layers import (
     NoiseInjection,
     PixelNoise,
 )
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
+
+# 70 steps of 64 per epoch on mnist_5k, as the DCGAN defaults, for a comparison at equal
+# settings; training stops earlier at the notebook's time budget. XLA off: slower here.
+# measured: benchmarks/README.md, "StyleGAN-lite: XLA or not"
+RUN_DEFAULTS = RunSettings(epochs=50, batch_size=64, jit_compile=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,33 +36,20 @@ class StyleGANConfig:
     latent_dim: int = 64  # z
     w_dim: int = 64  # the style vector w
     mapping_layers: int = 3  # Dense + LeakyReLU layers z -> w (8 in StyleGAN, for 512-d w)
-    # Widths at 7x7, 14x14, 28x28. Measured, 2-minute runs (FID on 2,000 samples): (128, 64,
-    # 32) 386 images/s, FID 215; (64, 32, 16) 504 images/s, FID 87. The narrower one wins.
+    # Widths at 7x7, 14x14, 28x28; the narrower of the two measured widths won.
+    # measured: benchmarks/README.md, "StyleGAN-lite widths"
     synthesis_filters: tuple[int, ...] = (64, 32, 16)
     discriminator_filters: tuple[int, ...] = (64, 128)  # the DCGAN discriminator's
-    batch_size: int = 64  # as the DCGAN defaults, for a comparison at equal settings
-    epochs: int = 50  # training stops earlier at the notebook's time budget
     learning_rate: float = 2e-4  # Adam step size for the mapping and synthesis networks
     discriminator_learning_rate: float = 2e-4
     beta_1: float = 0.5
     real_label: float = 0.9  # one-sided label smoothing, as the DCGAN defaults
     mixing_probability: float = 0.5  # style-mixing regularisation (0.9 in Karras et al. 2019)
     w_average_decay: float = 0.995  # moving average of w used by the truncation trick
-    # Measured on the 2-core CPU, widths (128, 64, 32), batch 64, 40 steps: 249 images/s
-    # without XLA, 151 with it (the DCGAN in the same run: 777).
-    jit_compile: bool = False
 
     def __post_init__(self):
-        validate_positive(
-            self,
-            "latent_dim",
-            "w_dim",
-            "mapping_layers",
-            "batch_size",
-            "epochs",
-            "learning_rate",
-            "discriminator_learning_rate",
-        )
+        validate_positive(self, "latent_dim", "w_dim", "mapping_layers", "learning_rate")
+        validate_positive(self, "discriminator_learning_rate")
         if not 0.0 <= self.mixing_probability <= 1.0:
             raise ValueError(f"mixing_probability must be in [0, 1], got {self.mixing_probability}")
         if not 0.0 < self.w_average_decay < 1.0:
@@ -115,7 +109,8 @@ def build_stylegan_synthesis(
             x = layers.LeakyReLU(0.2)(x)
             x = AdaptiveInstanceNorm(index, name=f"adain_{index}")([x, styles])  # (B, h, w, f)
             index += 1
-    images = layers.Conv2D(channels, 1, activation="tanh", name="to_image")(x)
+    # float32 under any mixed-precision policy, so samples and losses stay float32.
+    images = layers.Conv2D(channels, 1, activation="tanh", dtype="float32", name="to_image")(x)
     return keras.Model([styles, noise], images, name="synthesis")  # (B, H, W, C)
 
 
@@ -165,6 +160,38 @@ def build_stylegan_generator(mapping, synthesis, *, seed: int = 0) -> keras.Mode
     return keras.Model(z, synthesis([styles, noise]), name="stylegan_generator")
 
 
+def make_style_mixing_fakes(mapping, synthesis, rng, *, mixing_probability: float = 0.5):
+    """Return `fakes(batch_size, training) -> images (B, H, W, C)` in [-1, 1] for the train step.
+
+    z, the noise maps and the style-mixing crossovers all come from `rng` (checkpointed).
+    With probability `mixing_probability` a fake switches from the styles of z1 to those of
+    z2 at a random layer (style-mixing regularisation), so no layer can rely on its
+    neighbours sharing its style.
+    """
+    import tensorflow as tf
+
+    from gan_course.training import randomness
+
+    latent_dim = mapping.inputs[0].shape[1]
+    num_layers = synthesis.inputs[0].shape[1]
+    noise_shape = tuple(synthesis.inputs[1].shape[1:])
+
+    def fakes(batch_size, training):
+        # Every draw is per image of the global batch, so N replicas draw what one device does.
+        w_first = mapping(randomness.normal(rng, (batch_size, latent_dim)), training=training)
+        w_second = mapping(randomness.normal(rng, (batch_size, latent_dim)), training=training)
+        mixed = randomness.uniform(rng, (batch_size, 1, 1)) < mixing_probability  # (B, 1, 1)
+        crossover = randomness.uniform(rng, (batch_size, 1, 1), 1, num_layers, dtype=tf.int32)
+        crossover = tf.where(mixed, crossover, num_layers)  # num_layers: no mixing
+        styles = mix_styles(
+            broadcast_styles(w_first, num_layers), broadcast_styles(w_second, num_layers), crossover
+        )  # (B, L, w_dim)
+        noise = randomness.normal(rng, (batch_size, *noise_shape))  # (B, H, W, L)
+        return synthesis([styles, noise], training=training)
+
+    return fakes
+
+
 def make_stylegan_train_step(
     mapping,
     synthesis,
@@ -180,31 +207,15 @@ def make_stylegan_train_step(
     """Return `train_step(images) -> dict of scalar tensors`, compiled with `tf.function`.
 
     One discriminator update, then one update of mapping + synthesis, with the
-    non-saturating loss. z, the noise maps and the style-mixing crossovers all come from
-    `rng` (checkpointed). With probability `mixing_probability` a fake switches from the
-    styles of z1 to those of z2 at a random layer (style-mixing regularisation), so no
-    layer can rely on its neighbours sharing its style.
+    non-saturating loss, on fakes from `make_style_mixing_fakes`.
     """
     import tensorflow as tf
 
     from gan_course import losses
+    from gan_course.training.update import apply_update
 
-    latent_dim = mapping.inputs[0].shape[1]
-    num_layers = synthesis.inputs[0].shape[1]
-    noise_shape = tuple(synthesis.inputs[1].shape[1:])
+    fakes = make_style_mixing_fakes(mapping, synthesis, rng, mixing_probability=mixing_probability)
     generator_variables = mapping.trainable_variables + synthesis.trainable_variables
-
-    def fakes(batch_size, training):
-        w_first = mapping(rng.normal((batch_size, latent_dim)), training=training)
-        w_second = mapping(rng.normal((batch_size, latent_dim)), training=training)
-        mixed = rng.uniform((batch_size, 1, 1)) < mixing_probability
-        crossover = rng.uniform((batch_size, 1, 1), 1, num_layers, dtype=tf.int32)
-        crossover = tf.where(mixed, crossover, num_layers)  # num_layers: no mixing
-        styles = mix_styles(
-            broadcast_styles(w_first, num_layers), broadcast_styles(w_second, num_layers), crossover
-        )
-        noise = rng.normal((batch_size, *noise_shape))
-        return synthesis([styles, noise], training=training)
 
     def step(real):
         batch_size = tf.shape(real)[0]
@@ -213,34 +224,34 @@ def make_stylegan_train_step(
             real_logits = discriminator(real, training=True)
             fake_logits = discriminator(fake, training=True)
             d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
-        d_gradients = tape.gradient(d_loss, discriminator.trainable_variables)
-        discriminator_optimizer.apply_gradients(zip(d_gradients, discriminator.trainable_variables))
+        d_grad_norm = apply_update(
+            tape, d_loss, discriminator.trainable_variables, discriminator_optimizer
+        )
         with tf.GradientTape() as tape:
             g_loss = losses.generator_loss_nonsaturating(
                 discriminator(fakes(batch_size, True), training=True)
             )
-        g_gradients = tape.gradient(g_loss, generator_variables)
-        generator_optimizer.apply_gradients(zip(g_gradients, generator_variables))
+        g_grad_norm = apply_update(tape, g_loss, generator_variables, generator_optimizer)
         return {
             "d_loss": d_loss,
             "g_loss": g_loss,
             "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
             "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+            "d_grad_norm": d_grad_norm,
+            "g_grad_norm": g_grad_norm,
         }
 
     return tf.function(step, jit_compile=jit_compile)
 
 
-def build_stylegan_setup(config: StyleGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+@family_setup(RUN_DEFAULTS)
+def build_stylegan_setup(config: StyleGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """Models, optimizers, RNG and compiled step for one StyleGAN-lite run (used by the CLI).
 
     `models["generator"]` (z -> images) contains the mapping and synthesis networks:
     `generator.get_layer("mapping")`, `generator.get_layer("synthesis")`.
     """
-    import tensorflow as tf
-
     from gan_course.models.dcgan import build_dcgan_discriminator
-    from gan_course.training.setup import TrainingSetup, build_adam, fixed_noise
 
     mapping = build_stylegan_mapping(
         latent_dim=config.latent_dim,
@@ -251,39 +262,41 @@ def build_stylegan_setup(config: StyleGANConfig, *, image_shape=(28, 28, 1), see
     synthesis = build_stylegan_synthesis(
         w_dim=config.w_dim, image_shape=image_shape, filters=config.synthesis_filters
     )
-    generator = build_stylegan_generator(mapping, synthesis, seed=seed)
+    generator = build_stylegan_generator(mapping, synthesis, seed=settings.seed)
     discriminator = build_dcgan_discriminator(
         image_shape=image_shape, filters=config.discriminator_filters
     )
-    generator_optimizer = build_adam(
-        config.learning_rate,
-        config.beta_1,
-        variables=mapping.trainable_variables + synthesis.trainable_variables,
-    )
-    discriminator_optimizer = build_adam(
-        config.discriminator_learning_rate,
-        config.beta_1,
-        variables=discriminator.trainable_variables,
-    )
-    rng = tf.random.Generator.from_seed(seed)
-    step = make_stylegan_train_step(
-        mapping,
-        synthesis,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-        rng=rng,
-        real_label=config.real_label,
-        mixing_probability=config.mixing_probability,
-        jit_compile=config.jit_compile,
-    )
-    return TrainingSetup(
+
+    def make_step(optimizers, rng):
+        return make_stylegan_train_step(
+            mapping,
+            synthesis,
+            discriminator,
+            optimizers["generator"],
+            optimizers["discriminator"],
+            rng=rng,
+            real_label=config.real_label,
+            mixing_probability=config.mixing_probability,
+            jit_compile=settings.jit_compile,
+        )
+
+    return assemble_setup(
+        settings,
         models={"generator": generator, "discriminator": discriminator},
-        optimizers={"generator": generator_optimizer, "discriminator": discriminator_optimizer},
-        rng=rng,
-        train_step=step,
+        optimizers={
+            "generator": (
+                adam(config.learning_rate, config.beta_1),
+                mapping.trainable_variables + synthesis.trainable_variables,
+            ),
+            "discriminator": (
+                adam(config.discriminator_learning_rate, config.beta_1),
+                discriminator.trainable_variables,
+            ),
+        },
+        make_step=make_step,
         sample=lambda z: generator(z, training=False),
-        fixed_inputs=fixed_noise(64, config.latent_dim, seed + 1),
+        fixed_inputs=fixed_noise(64, config.latent_dim, settings.seed + 1),
         scale="gan",
         latent_dim=config.latent_dim,
+        monitor=Monitored(),  # the DCGAN's discriminator: one logit per image
     )

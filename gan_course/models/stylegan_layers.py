@@ -25,9 +25,22 @@ class MovingAverage(layers.Layer):
 
     def call(self, w, training=False):
         if training:
-            batch_mean = ops.mean(ops.stop_gradient(w), axis=0)
+            batch_mean = global_batch_mean(ops.cast(ops.stop_gradient(w), self.average.dtype))
             self.average.assign(self.decay * self.average + (1.0 - self.decay) * batch_mean)
         return w
+
+
+def global_batch_mean(values):
+    """The mean over axis 0 of `values` (B, D) across the *global* batch under `tf.distribute`,
+    so every replica moves the average as one device would (the plain mean elsewhere)."""
+    import tensorflow as tf
+
+    total = tf.reduce_sum(values, axis=0)  # (D,)
+    count = tf.cast(tf.shape(values)[0], values.dtype)
+    if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+        context = tf.distribute.get_replica_context()
+        total, count = context.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+    return total / count
 
 
 class LearnedConstant(layers.Layer):
@@ -80,7 +93,7 @@ class AdaptiveInstanceNorm(layers.Layer):
         # Weights N(0, 1/w_dim): styles s and b start with about the spread of w (rms ~1),
         # as with StyleGAN's equalised learning rate. With Keras's default (Glorot) weights and
         # mapping, styles were several times smaller and every z gave the same digit in
-        # 2-minute runs (recall 0.00, FID 410-490; with this: recall 0.32, FID 87).
+        # 2-minute runs. measured: benchmarks/README.md, "StyleGAN-lite style initialisation"
         initializer = keras.initializers.RandomNormal(stddev=styles_shape[-1] ** -0.5)
         self.affine = layers.Dense(
             2 * features_shape[-1], kernel_initializer=initializer, name="affine"
@@ -90,9 +103,12 @@ class AdaptiveInstanceNorm(layers.Layer):
     def call(self, inputs):
         features, styles = inputs
         scale, shift = ops.split(self.affine(styles[:, self.index]), 2, axis=-1)  # (B, C) each
-        mean = ops.mean(features, axis=(1, 2), keepdims=True)
-        variance = ops.var(features, axis=(1, 2), keepdims=True)
-        normalised = (features - mean) * ops.rsqrt(variance + 1e-8)
+        # Statistics in float32 under any precision policy: in float16 the 1e-8 rounds to 0,
+        # and a flat feature map would divide by zero.
+        values = ops.cast(features, "float32")  # (B, h, w, C)
+        mean = ops.mean(values, axis=(1, 2), keepdims=True)
+        variance = ops.var(values, axis=(1, 2), keepdims=True)
+        normalised = ops.cast((values - mean) * ops.rsqrt(variance + 1e-8), features.dtype)
         return normalised * (1.0 + scale[:, None, None, :]) + shift[:, None, None, :]
 
 

@@ -11,11 +11,19 @@ import dataclasses
 import math
 
 import keras
+import tensorflow as tf
 from keras import layers
 
-from gan_course.config import validate_positive, validate_precision
+from gan_course.config import validate_positive
 from gan_course.losses import GENERATOR_LOSSES
-from gan_course.training.precision import builds_under_precision
+from gan_course.training import randomness
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
+
+# 35 steps of 128 per epoch on mnist_5k: ~6 min on a 2-core CPU. XLA off: no consistent gain
+# on one CPU, +19% on another, so it stays opt-in (RunSettings(jit_compile=True)).
+# measured: benchmarks/README.md, "Vanilla MLP GAN, batch 128"
+RUN_DEFAULTS = RunSettings(epochs=360, batch_size=128, jit_compile=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,29 +32,14 @@ class VanillaGANConfig:
     generator_widths: tuple[int, ...] = (256, 512, 1024)  # hidden Dense widths, noise -> image
     discriminator_widths: tuple[int, ...] = (1024, 512, 256)  # hidden Dense widths, image -> logit
     dropout: float = 0.3
-    batch_size: int = 128
-    epochs: int = 360  # 35 steps per epoch on mnist_5k: ~6 min on a 2-core CPU
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     real_label: float = 0.9  # one-sided label smoothing: real targets 0.9, fake targets stay 0
     discriminator_steps: int = 1  # k discriminator updates per generator update
     generator_loss: str = "nonsaturating"  # or "minimax" (saturates early in training)
-    # XLA measured with benchmarks/bench_vanilla_gan.py (2-core AMD EPYC, TF 2.21, batch 128,
-    # median of 3 interleaved 10 s rounds): tf.function 4704 images/s (3018 per CPU-second),
-    # jit_compile=True 3848 images/s (2903 per CPU-second); classic train_on_batch 1129.
-    # Rounds vary by +-30% with load on the shared CPU; XLA gave no consistent gain here.
-    # Session 3, a slower AVX2-only EPYC: tf.function 1693, XLA 2007 (+19%), XLA with 8 steps
-    # per call (gan_steps.repeat_step) 2167; classic 553. XLA pays on one machine and not on
-    # the other, so it stays opt-in (--set jit_compile=true).
-    jit_compile: bool = False
-    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
-    precision: str = "float32"
 
     def __post_init__(self):
-        validate_precision(self)
-        validate_positive(
-            self, "latent_dim", "batch_size", "epochs", "learning_rate", "discriminator_steps"
-        )
+        validate_positive(self, "latent_dim", "learning_rate", "discriminator_steps")
         if not self.generator_widths or not self.discriminator_widths:
             raise ValueError("give at least one hidden width for the generator and discriminator")
         if not 0.0 <= self.dropout < 1.0:
@@ -80,64 +73,109 @@ def build_vanilla_gan_generator(
     return keras.Model(noise, images, name="vanilla_gan_generator")
 
 
+class GlobalBatchDropout(layers.Layer):
+    """Dropout whose mask is drawn for the global batch, so N replicas drop what one device drops.
+
+    Keras' `Dropout` draws from a seed state that every replica shares: under
+    `tf.distribute` each replica would drop the same units of its own share of the batch, a
+    multi-device run would follow another trajectory than one device, and the replicas'
+    masks would be copies of each other. This layer draws through
+    `gan_course.training.randomness` from its own `tf.random.Generator` (`self.rng`, which
+    the setup checkpoints). (B, ...) -> (B, ...), the kept units scaled by 1 / (1 - rate).
+    """
+
+    def __init__(self, rate: float, *, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"dropout rate must be in [0, 1), got {rate!r}")
+        self.rate = rate
+        self.seed = seed
+        self.rng = tf.random.Generator.from_seed(seed)
+
+    def call(self, x, training=False):
+        if not training or self.rate == 0.0:
+            return x
+        keep = randomness.uniform(self.rng, tf.shape(x)) >= self.rate  # (B, ...)
+        return tf.where(keep, x / tf.cast(1.0 - self.rate, x.dtype), tf.zeros_like(x))
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
 def build_vanilla_gan_discriminator(
     *,
     image_shape: tuple[int, int, int] = (28, 28, 1),
     widths: tuple[int, ...] = (1024, 512, 256),
     dropout: float = 0.3,
+    seed: int = 0,
 ) -> keras.Model:
-    """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid)."""
+    """Images (B, H, W, C) in [-1, 1] -> one logit per image (B, 1), unbounded (no sigmoid).
+
+    `seed` seeds the dropout masks (one stream per dropout layer)."""
     images = keras.Input(image_shape, name="images")
     x = layers.Flatten()(images)  # (B, H*W*C)
-    for width in widths:
+    for index, width in enumerate(widths):
         x = layers.Dense(width)(x)  # (B, width)
         x = layers.LeakyReLU(0.2)(x)
-        x = layers.Dropout(dropout)(x)  # active only with training=True
+        # Active only with training=True.
+        x = GlobalBatchDropout(dropout, seed=seed * len(widths) + index, name=f"dropout_{index}")(x)
     logits = layers.Dense(1, dtype="float32")(x)  # (B, 1); the losses apply the sigmoid
     return keras.Model(images, logits, name="vanilla_gan_discriminator")
 
 
-@builds_under_precision
-def build_vanilla_gan_setup(config: VanillaGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+@family_setup(RUN_DEFAULTS)
+def build_vanilla_gan_setup(
+    config: VanillaGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings
+):
     """Models, optimizers, RNG and compiled step for one vanilla GAN run (used by the CLI)."""
-    import tensorflow as tf
-
     from gan_course.training.gan_steps import make_gan_train_step
-    from gan_course.training.setup import TrainingSetup, build_adam, fixed_noise
 
     image_shape = tuple(image_shape)
     generator = build_vanilla_gan_generator(
         latent_dim=config.latent_dim, image_shape=image_shape, widths=config.generator_widths
     )
     discriminator = build_vanilla_gan_discriminator(
-        image_shape=image_shape, widths=config.discriminator_widths, dropout=config.dropout
+        image_shape=image_shape,
+        widths=config.discriminator_widths,
+        dropout=config.dropout,
+        seed=settings.seed + 1,  # apart from the step's noise stream (settings.seed)
     )
-    generator_optimizer = build_adam(
-        config.learning_rate, config.beta_1, variables=generator.trainable_variables
-    )
-    discriminator_optimizer = build_adam(
-        config.learning_rate, config.beta_1, variables=discriminator.trainable_variables
-    )
-    rng = tf.random.Generator.from_seed(seed)
-    step = make_gan_train_step(
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-        latent_dim=config.latent_dim,
-        rng=rng,
-        generator_loss=config.generator_loss,
-        real_label=config.real_label,
-        discriminator_steps=config.discriminator_steps,
-        jit_compile=config.jit_compile,
-    )
-    return TrainingSetup(
+    # The dropout streams are state too: a resumed run draws the masks it would have drawn.
+    dropout_streams = {
+        f"discriminator_{layer.name}_rng": layer.rng
+        for layer in discriminator.layers
+        if isinstance(layer, GlobalBatchDropout)
+    }
+
+    def make_step(optimizers, rng):
+        return make_gan_train_step(
+            generator,
+            discriminator,
+            optimizers["generator"],
+            optimizers["discriminator"],
+            latent_dim=config.latent_dim,
+            rng=rng,
+            generator_loss=config.generator_loss,
+            real_label=config.real_label,
+            discriminator_steps=config.discriminator_steps,
+            jit_compile=settings.jit_compile,
+        )
+
+    return assemble_setup(
+        settings,
         models={"generator": generator, "discriminator": discriminator},
-        optimizers={"generator": generator_optimizer, "discriminator": discriminator_optimizer},
-        rng=rng,
-        train_step=step,
+        optimizers={
+            "generator": (adam(config.learning_rate, config.beta_1), generator.trainable_variables),
+            "discriminator": (
+                adam(config.learning_rate, config.beta_1),
+                discriminator.trainable_variables,
+            ),
+        },
+        make_step=make_step,
         sample=lambda noise: generator(noise, training=False),
-        fixed_inputs=fixed_noise(64, config.latent_dim, seed + 1),
+        fixed_inputs=fixed_noise(64, config.latent_dim, settings.seed + 1),
         scale="gan",
         latent_dim=config.latent_dim,
+        monitor=Monitored(),
+        extra_state=dropout_streams,
     )

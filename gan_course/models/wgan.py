@@ -16,12 +16,18 @@ import tensorflow as tf
 from keras import layers
 
 from gan_course import losses
-from gan_course.config import validate_positive, validate_precision
-from gan_course.models.dcgan import _init
-from gan_course.training.distribution import scale_for_replicas
-from gan_course.training.precision import builds_under_precision, gradient_norm, wrap_optimizer
+from gan_course.config import check_image_shape, validate_positive
+from gan_course.models.common import normal_init
+from gan_course.training import randomness
+from gan_course.training.settings import RunSettings
+from gan_course.training.setup import adam, assemble_setup, family_setup, fixed_noise, rmsprop
+from gan_course.training.update import apply_update
 
 NORMALIZATIONS = ("none", "layer")
+
+# Both variants. XLA off: slower on a 2-core CPU, even for WGAN-GP's double backward pass.
+# measured: benchmarks/README.md, "XLA"
+RUN_DEFAULTS = RunSettings(epochs=40, batch_size=64, jit_compile=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,28 +39,12 @@ class WGANConfig:
     generator_filters: tuple[int, ...] = (64, 32)
     critic_filters: tuple[int, ...] = (32, 64)
     critic_normalization: str = "none"  # clipping already bounds the weights
-    batch_size: int = 64
-    epochs: int = 40
     learning_rate: float = 5e-5
     clip_value: float = 0.01
     critic_steps: int = 5
-    max_minutes: float | None = None  # notebook time budget; the CLI takes --max-minutes
-    # Measured, batch 64 on the 2-core CPU: 75 ms/step without XLA, 263 ms/step with it.
-    jit_compile: bool = False
-    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
-    precision: str = "float32"
 
     def __post_init__(self):
-        validate_precision(self)
-        validate_positive(
-            self,
-            "latent_dim",
-            "batch_size",
-            "epochs",
-            "learning_rate",
-            "clip_value",
-            "critic_steps",
-        )
+        validate_positive(self, "latent_dim", "learning_rate", "clip_value", "critic_steps")
         _validate_common(self)
 
 
@@ -67,33 +57,20 @@ class WGANGPConfig:
     generator_filters: tuple[int, ...] = (64, 32)
     critic_filters: tuple[int, ...] = (32, 64)
     critic_normalization: str = "layer"  # LayerNorm is per example, so the penalty stays valid
-    batch_size: int = 64
-    epochs: int = 40
     learning_rate: float = 1e-4
     beta_1: float = 0.5  # the paper uses 0.0 for its ResNets and 0.5 for DCGAN-like models
     beta_2: float = 0.9
     gp_weight: float = 10.0
     critic_steps: int = 5
-    max_minutes: float | None = None  # notebook time budget; the CLI takes --max-minutes
-    # Measured, batch 64 on the 2-core CPU: 301 ms/step without XLA, 389 with it (449 vs 1305
-    # at the DCGAN widths): XLA does not pay off even for the double backward pass.
-    jit_compile: bool = False
-    # float32 | mixed_float16 (GPUs) | mixed_bfloat16 (bf16 CPUs, TPUs) | auto (gan_course.training.precision)
-    precision: str = "float32"
 
     def __post_init__(self):
-        validate_precision(self)
-        validate_positive(
-            self, "latent_dim", "batch_size", "epochs", "learning_rate", "gp_weight", "critic_steps"
-        )
+        validate_positive(self, "latent_dim", "learning_rate", "gp_weight", "critic_steps")
         if not (0.0 <= self.beta_1 < 1.0 and 0.0 <= self.beta_2 < 1.0):
             raise ValueError(f"Adam betas must lie in [0, 1), got {self.beta_1}, {self.beta_2}")
         _validate_common(self)
 
 
 def _validate_common(config) -> None:
-    if config.max_minutes is not None:
-        validate_positive(config, "max_minutes")
     if len(config.generator_filters) != 2 or len(config.critic_filters) != 2:
         raise ValueError("the WGAN uses two up/down-sampling stages: give two filter widths each")
     if config.critic_normalization not in NORMALIZATIONS:
@@ -112,22 +89,48 @@ def build_wgan_critic(
     """Images (B, H, W, C) in [-1, 1] -> scores (B, 1), unbounded (no sigmoid, no BatchNorm)."""
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"unknown normalization {normalization!r}; choose one of {NORMALIZATIONS}")
+    check_image_shape(image_shape, multiple_of=4)
     images = keras.Input(image_shape, name="images")
     x = images
     for index, width_out in enumerate(filters):
-        x = layers.Conv2D(width_out, 4, strides=2, padding="same", kernel_initializer=_init())(x)
+        x = layers.Conv2D(
+            width_out, 4, strides=2, padding="same", kernel_initializer=normal_init()
+        )(x)
         if index > 0 and normalization == "layer":
             x = layers.LayerNormalization()(x)  # statistics of one example's channels
         x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f0), then (B, H/4, W/4, f1)
     x = layers.Flatten()(x)
-    scores = layers.Dense(1, kernel_initializer=_init(), dtype="float32")(x)
+    scores = layers.Dense(1, kernel_initializer=normal_init(), dtype="float32")(x)
     return keras.Model(images, scores, name="wgan_critic")
 
 
 def sample_interpolation_weights(rng: tf.random.Generator, batch_size, rank: int = 4) -> tf.Tensor:
     """alpha ~ U[0, 1], one per example, shaped to broadcast over data of `rank` dimensions:
-    (B, 1, 1, 1) for images, (B, 1) for points (B, 2). Where x_hat lies between fake and real."""
-    return rng.uniform((batch_size,) + (1,) * (rank - 1), minval=0.0, maxval=1.0)
+    (B, 1, 1, 1) for images, (B, 1) for points (B, 2). Where x_hat lies between fake and real.
+
+    Drawn through `randomness`, so N replicas see the weights one device draws for the
+    global batch."""
+    return randomness.uniform(rng, (batch_size,) + (1,) * (rank - 1), 0.0, 1.0)
+
+
+def clip_weights(model: keras.Model, clip_value: float) -> None:
+    """Clip every trainable weight of `model` to [-clip_value, clip_value], in place.
+
+    Called in each replica right after the update: the replicas hold identical weights,
+    so each computes the same clipped value and the copies stay identical."""
+    for variable in model.trainable_variables:
+        variable.assign(tf.clip_by_value(variable, -clip_value, clip_value))
+
+
+def _check_step_options(critic_steps, clip_value, gp_weight) -> None:
+    if (clip_value is None) == (gp_weight is None):
+        raise ValueError("set exactly one of clip_value (WGAN) or gp_weight (WGAN-GP)")
+    if critic_steps < 1:
+        raise ValueError(f"critic_steps must be >= 1, got {critic_steps}")
+    if clip_value is not None and not clip_value > 0:
+        raise ValueError(f"clip_value must be positive, got {clip_value}")
+    if gp_weight is not None and not gp_weight > 0:
+        raise ValueError(f"gp_weight must be positive, got {gp_weight}")
 
 
 def make_wgan_train_step(
@@ -149,45 +152,35 @@ def make_wgan_train_step(
     where the paper draws a new one each time) and one generator update. Set exactly one
     of `clip_value` (WGAN) or `gp_weight` (WGAN-GP).
     """
-    if (clip_value is None) == (gp_weight is None):
-        raise ValueError("set exactly one of clip_value (WGAN) or gp_weight (WGAN-GP)")
-    if critic_steps < 1:
-        raise ValueError(f"critic_steps must be >= 1, got {critic_steps}")
-    if clip_value is not None and not clip_value > 0:
-        raise ValueError(f"clip_value must be positive, got {clip_value}")
-    if gp_weight is not None and not gp_weight > 0:
-        raise ValueError(f"gp_weight must be positive, got {gp_weight}")
+    _check_step_options(critic_steps, clip_value, gp_weight)
+
+    def critic_update(real, batch_size):
+        noise = randomness.normal(rng, (batch_size, latent_dim))  # (B, latent_dim)
+        fake = generator(noise, training=True)  # outside the tape: no generator gradients
+        if gp_weight is not None:
+            alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank)  # (B, 1, 1, 1)
+        with tf.GradientTape() as tape:
+            real_scores = critic(real, training=True)  # (B, 1)
+            fake_scores = critic(fake, training=True)
+            wasserstein_loss = losses.critic_loss(real_scores, fake_scores)
+            penalty = tf.constant(0.0)
+            if gp_weight is not None:
+                penalty = losses.gradient_penalty(critic, real, fake, alpha)
+            total_loss = wasserstein_loss + (gp_weight or 0.0) * penalty
+        grad_norm = apply_update(tape, total_loss, critic.trainable_variables, critic_optimizer)
+        if clip_value is not None:  # keep f in a compact set, hence K-Lipschitz for some K
+            clip_weights(critic, clip_value)
+        return total_loss, wasserstein_loss, penalty, grad_norm
 
     def step(real):
         batch_size = tf.shape(real)[0]
         for _ in range(critic_steps):  # unrolled at trace time
-            noise = rng.normal((batch_size, latent_dim))  # (B, latent_dim)
-            fake = generator(noise, training=True)  # outside the tape: no generator gradients
-            with tf.GradientTape() as tape:
-                real_scores = critic(real, training=True)  # (B, 1)
-                fake_scores = critic(fake, training=True)
-                wasserstein_loss = losses.critic_loss(real_scores, fake_scores)
-                penalty = tf.constant(0.0)
-                if gp_weight is not None:
-                    alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank)
-                    penalty = losses.gradient_penalty(critic, real, fake, alpha)
-                total_loss = wasserstein_loss + (gp_weight or 0.0) * penalty
-                # Inside the tape: differentiated; scale_loss is 1 unless float16.
-                scaled_total_loss = critic_optimizer.scale_loss(scale_for_replicas(total_loss))
-            c_gradients = tape.gradient(scaled_total_loss, critic.trainable_variables)
-            c_grad_norm = gradient_norm(c_gradients, critic_optimizer)
-            critic_optimizer.apply_gradients(zip(c_gradients, critic.trainable_variables))
-            if clip_value is not None:  # keep f in a compact set, hence K-Lipschitz for some K
-                for variable in critic.trainable_variables:
-                    variable.assign(tf.clip_by_value(variable, -clip_value, clip_value))
-        noise = rng.normal((batch_size, latent_dim))
+            total_loss, wasserstein_loss, penalty, c_grad_norm = critic_update(real, batch_size)
+        noise = randomness.normal(rng, (batch_size, latent_dim))
         with tf.GradientTape() as tape:
             fake = generator(noise, training=True)
             g_loss = losses.wasserstein_generator_loss(critic(fake, training=True))
-            scaled_g_loss = generator_optimizer.scale_loss(scale_for_replicas(g_loss))
-        g_gradients = tape.gradient(scaled_g_loss, generator.trainable_variables)
-        g_grad_norm = gradient_norm(g_gradients, generator_optimizer)
-        generator_optimizer.apply_gradients(zip(g_gradients, generator.trainable_variables))
+        g_grad_norm = apply_update(tape, g_loss, generator.trainable_variables, generator_optimizer)
         return {
             "critic_loss": total_loss,
             "generator_loss": g_loss,
@@ -200,9 +193,9 @@ def make_wgan_train_step(
     return tf.function(step, jit_compile=jit_compile)
 
 
-def _build_setup(config, optimizers, *, image_shape, seed: int, clip_value, gp_weight):
+def _build_setup(config, optimizer, *, image_shape, settings: RunSettings, clip_value, gp_weight):
+    """The setup both variants share; `optimizer` is the spec of both networks' optimizers."""
     from gan_course.models.dcgan import build_dcgan_generator
-    from gan_course.training.setup import TrainingSetup, fixed_noise
 
     generator = build_dcgan_generator(
         latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
@@ -212,65 +205,59 @@ def _build_setup(config, optimizers, *, image_shape, seed: int, clip_value, gp_w
         filters=config.critic_filters,
         normalization=config.critic_normalization,
     )
-    generator_optimizer = optimizers(generator.trainable_variables)
-    critic_optimizer = optimizers(critic.trainable_variables)
-    rng = tf.random.Generator.from_seed(seed)
-    step = make_wgan_train_step(
-        generator,
-        critic,
-        generator_optimizer,
-        critic_optimizer,
-        latent_dim=config.latent_dim,
-        rng=rng,
-        critic_steps=config.critic_steps,
-        clip_value=clip_value,
-        gp_weight=gp_weight,
-        jit_compile=config.jit_compile,
-    )
-    return TrainingSetup(
+
+    def make_step(optimizers, rng):
+        return make_wgan_train_step(
+            generator,
+            critic,
+            optimizers["generator"],
+            optimizers["critic"],
+            latent_dim=config.latent_dim,
+            rng=rng,
+            critic_steps=config.critic_steps,
+            clip_value=clip_value,
+            gp_weight=gp_weight,
+            jit_compile=settings.jit_compile,
+        )
+
+    return assemble_setup(
+        settings,
         models={"generator": generator, "critic": critic},
-        optimizers={"generator": generator_optimizer, "critic": critic_optimizer},
-        rng=rng,
-        train_step=step,
+        optimizers={
+            "generator": (optimizer, generator.trainable_variables),
+            "critic": (optimizer, critic.trainable_variables),
+        },
+        make_step=make_step,
         sample=lambda noise: generator(noise, training=False),
-        fixed_inputs=fixed_noise(64, config.latent_dim, seed + 1),
+        fixed_inputs=fixed_noise(64, config.latent_dim, settings.seed + 1),
         scale="gan",
         latent_dim=config.latent_dim,
+        # The GAN monitor reads sigmoid(logits) as probabilities; a critic's scores are not.
+        monitor=None,
     )
 
 
-@builds_under_precision
-def build_wgan_setup(config: WGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+@family_setup(RUN_DEFAULTS)
+def build_wgan_setup(config: WGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """WGAN with weight clipping and RMSProp (momentum-free, as the paper advises)."""
-
-    def rmsprop(variables):
-        optimizer = wrap_optimizer(keras.optimizers.RMSprop(learning_rate=config.learning_rate))
-        optimizer.build(variables)  # built now so a checkpoint can restore its slots
-        return optimizer
-
     return _build_setup(
         config,
-        rmsprop,
+        rmsprop(config.learning_rate),
         image_shape=image_shape,
-        seed=seed,
+        settings=settings,
         clip_value=config.clip_value,
         gp_weight=None,
     )
 
 
-@builds_under_precision
-def build_wgan_gp_setup(config: WGANGPConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+@family_setup(RUN_DEFAULTS)
+def build_wgan_gp_setup(config: WGANGPConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """WGAN-GP with Adam(learning_rate, beta_1, beta_2)."""
-    from gan_course.training.setup import build_adam
-
-    def adam(variables):
-        return build_adam(config.learning_rate, config.beta_1, config.beta_2, variables=variables)
-
     return _build_setup(
         config,
-        adam,
+        adam(config.learning_rate, config.beta_1, config.beta_2),
         image_shape=image_shape,
-        seed=seed,
+        settings=settings,
         clip_value=None,
         gp_weight=config.gp_weight,
     )
