@@ -83,7 +83,7 @@ def train_run(
         setup = recipe.build(config, image_shape=images.shape[1:], settings=settings)
 
     record = {"model": model, "dataset": dataset, "image_shape": images.shape[1:]}
-    write_record(out_dir, **record, config=config, settings=settings)
+    write_record(out_dir, **record, config=config, settings=setup.settings)
     return fit(
         setup.train_step,
         _epoch_data(images, labels, setup),

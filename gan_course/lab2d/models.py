@@ -197,8 +197,6 @@ def _make_toy_step(config, models, optimizers, rng, *, gp_weight, jit_compile: b
 
 def _toy_setup(config: Toy2DConfig, *, image_shape, settings: RunSettings, gp_weight):
     """The setup shared by the three toy families (WGAN-GP's when `gp_weight` is set)."""
-    from gan_course.training.update import replicas_in_sync
-
     if tuple(image_shape) != (2,):
         raise ValueError(
             f"the toy models train on 2-D points (--dataset ring8 or grid25), not data of shape {tuple(image_shape)}"
@@ -207,11 +205,6 @@ def _toy_setup(config: Toy2DConfig, *, image_shape, settings: RunSettings, gp_we
     generator, discriminator = build_toy2d_models(config)
     # Updates per train step: the generator makes one, the discriminator or critic k.
     discriminator_updates = config.discriminator_steps if gp_weight is None else config.critic_steps
-    # Several replicas run the step without XLA: a replica's XLA cluster may only touch its
-    # own device, but the global batch's noise is drawn from the one generator state in
-    # cross-replica context (training.randomness), so TensorFlow refuses the compiled step
-    # ("Trying to access resource ... located in device ... CPU:1 from device CPU:0").
-    jit_compile = settings.jit_compile and replicas_in_sync() == 1
 
     def optimizer(updates_per_step: int):
         rate = _learning_rate(config, settings, updates_per_step)
@@ -230,7 +223,7 @@ def _toy_setup(config: Toy2DConfig, *, image_shape, settings: RunSettings, gp_we
             optimizers,
             rng,
             gp_weight=gp_weight,
-            jit_compile=jit_compile,
+            jit_compile=settings.jit_compile,
         ),
         sample=lambda noise: generator(noise, training=False),
         fixed_inputs=fixed_noise(512, config.latent_dim, settings.seed + 1),

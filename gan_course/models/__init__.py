@@ -3,5 +3,6 @@ train step, and the setup the registry calls. Shared layers: `packing`, `augment
 
 from gan_course.backend import check_backend
 
-check_backend()  # before any model is built: a clear error on another Keras backend
+# Before any model is built: a clear error on another Keras backend.
+check_backend()
 

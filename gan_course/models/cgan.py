@@ -20,7 +20,7 @@ from gan_course.training.settings import RunSettings
 from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
 
 # XLA off: slower for these convolutions on a 2-core CPU.
-# measured: benchmarks/README.md, "XLA"
+# measured: benchmarks/README.md, "XLA per family"
 RUN_DEFAULTS = RunSettings(epochs=40, batch_size=64, jit_compile=False)
 
 

@@ -14,7 +14,7 @@ from gan_course.training.settings import RunSettings
 from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
 
 # 70 steps of 64 per epoch on mnist_5k. XLA off: measured slower for these convolutions on
-# a CPU (benchmarks/README.md, "XLA").
+# a CPU (benchmarks/README.md, "XLA per family").
 RUN_DEFAULTS = RunSettings(epochs=50, batch_size=64, jit_compile=False)
 
 

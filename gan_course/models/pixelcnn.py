@@ -21,7 +21,7 @@ from gan_course.training.setup import adam, assemble_setup, family_setup, fixed_
 
 # 70 steps of 64 per epoch on mnist_5k; training usually stops earlier at max_minutes. XLA
 # off: slower for the masked convolutions on a CPU.
-# measured: benchmarks/README.md, "PixelCNN: speed and XLA"
+# measured: benchmarks/README.md, "XLA per family"
 RUN_DEFAULTS = RunSettings(epochs=20, batch_size=64, jit_compile=False)
 
 

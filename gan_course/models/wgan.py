@@ -26,7 +26,7 @@ from gan_course.training.update import apply_update
 NORMALIZATIONS = ("none", "layer")
 
 # Both variants. XLA off: slower on a 2-core CPU, even for WGAN-GP's double backward pass.
-# measured: benchmarks/README.md, "XLA"
+# measured: benchmarks/README.md, "XLA per family"
 RUN_DEFAULTS = RunSettings(epochs=40, batch_size=64, jit_compile=False)
 
 

@@ -5,7 +5,8 @@ the GAN monitor. Model families build on it; it imports no family.
 
 from gan_course.backend import check_backend
 
-check_backend()  # before any model is built: a clear error on another Keras backend
+# Before any model is built: a clear error on another Keras backend.
+check_backend()
 
 
 from gan_course.training.loop import NonFiniteLossError, fit, load_history, save_history

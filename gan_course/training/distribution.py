@@ -3,9 +3,10 @@
 What changes for a user: build the models, optimizers and RNG inside `strategy.scope()`,
 and pass `strategy=` to `training.fit`, which distributes the dataset and runs the step on
 every replica. Inside a step, each replica sees its share of the global batch; Keras
-optimizers *sum* gradients over replicas, so steps divide their loss by the number of
-replicas before taking gradients (`scale_for_replicas`), which makes the update the mean
-over the global batch, as on one device.
+optimizers *sum* gradients over replicas, so the one update path
+(`gan_course.training.update.apply_update`) divides each replica's loss by the number of
+replicas before taking gradients, which makes the update the mean over the global batch,
+as on one device.
 
 - `default`: one device (GPU if present, else CPU).
 - `mirrored`: all local GPUs (or logical CPU devices), synchronous data parallelism.
@@ -29,18 +30,6 @@ def get_strategy(name: str = "default") -> tf.distribute.Strategy:
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
-
-
-def scale_for_replicas(loss):
-    """`loss / replicas`: gradients of this, summed by the optimizer over replicas, give the global mean."""
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    return loss if replicas == 1 else loss / tf.cast(replicas, loss.dtype)
-
-
-def replica_gradient_norm(gradients):
-    """Global norm of the gradient of one replica's unscaled loss (undoes `scale_for_replicas`)."""
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    return tf.linalg.global_norm(gradients) * replicas
 
 
 def distribute_step(step, strategy: tf.distribute.Strategy):

@@ -71,18 +71,6 @@ def precision_policy(name: str = "float32"):
         keras.config.set_dtype_policy(previous)
 
 
-def builds_under_precision(setup_function):
-    """Decorate a `build_*_setup(config, ...)`: its models and optimizers are built under the
-    policy named by `config.precision` (float32 when the config has no such field)."""
-
-    @functools.wraps(setup_function)
-    def build(config, *args, **kwargs):
-        with precision_policy(getattr(config, "precision", "float32")):
-            return setup_function(config, *args, **kwargs)
-
-    return build
-
-
 def uses_loss_scaling(policy: str | None = None) -> bool:
     """True for mixed_float16; `policy=None` asks about the active Keras policy."""
     import keras
@@ -94,29 +82,9 @@ def uses_loss_scaling(policy: str | None = None) -> bool:
 
 def wrap_optimizer(optimizer, policy: str | None = None):
     """Wrap an unbuilt `optimizer` in a dynamic `LossScaleOptimizer` under mixed_float16
-    (`policy=None`: the active Keras policy, as inside a `builds_under_precision` setup)."""
+    (`policy=None`: the active Keras policy, as inside a `family_setup` setup)."""
     import keras
 
     if not uses_loss_scaling(policy):
         return optimizer
     return keras.optimizers.LossScaleOptimizer(optimizer)
-
-
-def gradient_norm(gradients, optimizer):
-    """Global norm of one replica's gradients of its unscaled loss, inside a train step.
-
-    Undoes both the division by the number of replicas and the float16 loss scale. A step
-    whose scaled float16 gradients overflowed is skipped by `LossScaleOptimizer` (which then
-    lowers the scale); its norm is reported as 0, not inf, so the NaN guard stops only on
-    real divergence (a non-finite loss).
-    """
-    import keras
-    import tensorflow as tf
-
-    from gan_course.training.distribution import replica_gradient_norm
-
-    norm = replica_gradient_norm(gradients)
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        norm = norm / tf.cast(optimizer.dynamic_scale, norm.dtype)
-        norm = tf.where(tf.math.is_finite(norm), norm, tf.zeros_like(norm))
-    return norm

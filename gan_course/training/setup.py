@@ -141,6 +141,7 @@ def family_setup(
                     f"{name} does not support strategy {settings.strategy!r}; "
                     f"choose one of {', '.join(strategies)}"
                 )
+            settings = _without_xla_on_several_replicas(settings)
             with precision_policy(settings.precision):
                 return build(config, settings=settings, **shape)
 
@@ -150,6 +151,19 @@ def family_setup(
         return setup
 
     return decorate
+
+
+def _without_xla_on_several_replicas(settings: RunSettings) -> RunSettings:
+    """Several replicas run the step without XLA: a replica's XLA cluster may only touch its
+    own device, but the global batch's noise is drawn from the one generator state in
+    cross-replica context (gan_course.training.randomness), which TensorFlow refuses to
+    compile ("Trying to access resource ... located in device CPU:1 from device CPU:0").
+    The returned settings, and so the run record, say what actually runs."""
+    import tensorflow as tf
+
+    if settings.jit_compile and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+        return dataclasses.replace(settings, jit_compile=False)
+    return settings
 
 
 def assemble_setup(
