@@ -22,9 +22,8 @@ from gan_course.training.settings import RunSettings
 from gan_course.training.setup import adam, assemble_setup, family_setup, fixed_noise
 
 # 200 steps of 256 per epoch on the 51,200 training points. XLA off for the GAN step with
-# its 512-512-512 discriminator, on for WGAN-GP's double backward pass: measured:
-# benchmarks/README.md, "Tuning record (seed 0, single runs, 2-core CPU shared with other
-# jobs: timings inflated)". Epochs: measured: benchmarks/README.md, "2-D mode-collapse lab (issue 4)".
+# its 512-512-512 discriminator, on for WGAN-GP's double backward pass; epochs sized to the
+# measured coverage: benchmarks/README.md, "2-D lab defaults".
 TOY_GAN_RUN_DEFAULTS = RunSettings(epochs=20, batch_size=256, jit_compile=False)
 TOY_PACGAN_RUN_DEFAULTS = RunSettings(epochs=30, batch_size=256, jit_compile=False)
 TOY_WGAN_GP_RUN_DEFAULTS = RunSettings(epochs=14, batch_size=256, jit_compile=True)
@@ -86,8 +85,8 @@ class Toy2DConfig:
 @dataclasses.dataclass(frozen=True)
 class ToyPacGANConfig(Toy2DConfig):
     packing: int = 4
-    # A wider latent covers more of the grid (measured: benchmarks/README.md, "Tuning record
-    # (seed 0, single runs, 2-core CPU shared with other jobs: timings inflated)"). Packing
+    # A wider latent covers more of the grid (measured: benchmarks/README.md, "2-D lab
+    # defaults"). Packing
     # buys coverage, not precision: the samples stay smeared between modes, which
     # `gan_course.models.rejection` (DRS) removes after training.
     latent_dim: int = 8
@@ -98,7 +97,7 @@ class ToyPacGANConfig(Toy2DConfig):
 class ToyWGANGPConfig(Toy2DConfig):
     # Gulrajani et al.'s toy recipe (gan_toy.py: data / 2.828, lambda 0.1, Adam (0.5, 0.9),
     # 5 critic updates, batch 256), sized for 3 CPU minutes instead of their 100k iterations.
-    # measured: benchmarks/README.md, "Session 4 (2026-11-30): WGAN-GP + DRS, notebook 03b"
+    # measured: benchmarks/README.md, "2-D lab defaults"
     generator_units: tuple[int, ...] = (256, 256, 256)
     # Not their 512-512-512: 5 critic updates a step, each a double backward pass, cost
     # about four times as much with it.

@@ -166,7 +166,7 @@ def discriminator_rejection_sampling(
     """DRS for low-dimensional points: fit a fresh Fourier discriminator, then keep `n` samples.
 
     Returns {"samples" (n, D), "acceptance", "losses"}. The defaults (steps, percentile)
-    were measured: benchmarks/README.md, "2-D mode-collapse lab (issue 4)".
+    were measured: benchmarks/README.md, "2-D lab defaults".
     """
     discriminator = build_fourier_discriminator(input_dim=real.shape[1], seed=seed)
     fitted = fit_density_ratio(
