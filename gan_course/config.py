@@ -89,5 +89,9 @@ def _convert(name: str, text: str, field_type):
             return field_type(text)
         raise ValueError
     except ValueError:
-        kind = "true or false" if field_type is bool else getattr(field_type, "__name__", str(field_type))
+        kind = (
+            "true or false"
+            if field_type is bool
+            else getattr(field_type, "__name__", str(field_type))
+        )
         raise ValueError(f"--set {name}={text!r}: expected {kind}") from None

@@ -5,4 +5,3 @@ from gan_course.backend import check_backend
 
 # Before any model is built: a clear error on another Keras backend.
 check_backend()
-

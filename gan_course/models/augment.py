@@ -43,8 +43,12 @@ def cutout(images, rng: tf.random.Generator, *, fraction: float = 0.5, fill: flo
     height, width = images.shape[1], images.shape[2]
     size_y, size_x = int(height * fraction + 0.5), int(width * fraction + 0.5)
     batch_size = tf.shape(images)[0]
-    centre_y = randomness.uniform(rng, (batch_size, 1, 1), 0, height + (1 - size_y % 2), dtype=tf.int32)
-    centre_x = randomness.uniform(rng, (batch_size, 1, 1), 0, width + (1 - size_x % 2), dtype=tf.int32)
+    centre_y = randomness.uniform(
+        rng, (batch_size, 1, 1), 0, height + (1 - size_y % 2), dtype=tf.int32
+    )
+    centre_x = randomness.uniform(
+        rng, (batch_size, 1, 1), 0, width + (1 - size_x % 2), dtype=tf.int32
+    )
     rows = tf.range(height)[tf.newaxis, :, tf.newaxis] - (centre_y - size_y // 2)  # (B, H, 1)
     columns = tf.range(width)[tf.newaxis, tf.newaxis, :] - (centre_x - size_x // 2)  # (B, 1, W)
     inside = (rows >= 0) & (rows < size_y) & (columns >= 0) & (columns < size_x)  # (B, H, W)

@@ -24,7 +24,7 @@ from gan_course.training.setup import adam, assemble_setup, family_setup
 # 70 steps of 64 per epoch on mnist_5k (~32 digits of each domain); training stops earlier
 # at the notebook's time budget. XLA off: the per-domain halves change size in every batch,
 # and XLA compiles one program per shape.
-# measured: benchmarks/README.md, "CycleGAN: XLA or not"
+# measured: benchmarks/README.md, "XLA per family"
 RUN_DEFAULTS = RunSettings(epochs=30, batch_size=64, jit_compile=False)
 # Each batch is split into two domains: below this, one of them is often nearly empty.
 MIN_BATCH_SIZE = 16

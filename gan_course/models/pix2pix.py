@@ -22,7 +22,7 @@ from gan_course.training.setup import adam, assemble_setup, family_setup
 
 # 70 steps of 64 per epoch on mnist_5k; notebook 09 stops each run at its time budget.
 # XLA off: it does not pay off for these convolutions on a CPU.
-# measured: benchmarks/README.md, "pix2pix: XLA or not"
+# measured: benchmarks/README.md, "XLA per family"
 RUN_DEFAULTS = RunSettings(epochs=20, batch_size=64, jit_compile=False)
 
 TASKS = ("inpaint", "superres", "edges")

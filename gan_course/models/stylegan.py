@@ -27,7 +27,7 @@ from gan_course.training.setup import Monitored, adam, assemble_setup, family_se
 
 # 70 steps of 64 per epoch on mnist_5k, as the DCGAN defaults, for a comparison at equal
 # settings; training stops earlier at the notebook's time budget. XLA off: slower here.
-# measured: benchmarks/README.md, "StyleGAN-lite: XLA or not"
+# measured: benchmarks/README.md, "XLA per family"
 RUN_DEFAULTS = RunSettings(epochs=50, batch_size=64, jit_compile=False)
 
 
@@ -37,7 +37,7 @@ class StyleGANConfig:
     w_dim: int = 64  # the style vector w
     mapping_layers: int = 3  # Dense + LeakyReLU layers z -> w (8 in StyleGAN, for 512-d w)
     # Widths at 7x7, 14x14, 28x28; the narrower of the two measured widths won.
-    # measured: benchmarks/README.md, "StyleGAN-lite widths"
+    # measured: benchmarks/README.md, "StyleGAN-lite widths and style initialisation"
     synthesis_filters: tuple[int, ...] = (64, 32, 16)
     discriminator_filters: tuple[int, ...] = (64, 128)  # the DCGAN discriminator's
     learning_rate: float = 2e-4  # Adam step size for the mapping and synthesis networks

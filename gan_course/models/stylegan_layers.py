@@ -93,7 +93,7 @@ class AdaptiveInstanceNorm(layers.Layer):
         # Weights N(0, 1/w_dim): styles s and b start with about the spread of w (rms ~1),
         # as with StyleGAN's equalised learning rate. With Keras's default (Glorot) weights and
         # mapping, styles were several times smaller and every z gave the same digit in
-        # 2-minute runs. measured: benchmarks/README.md, "StyleGAN-lite style initialisation"
+        # 2-minute runs. measured: benchmarks/README.md, "StyleGAN-lite widths and style initialisation"
         initializer = keras.initializers.RandomNormal(stddev=styles_shape[-1] ** -0.5)
         self.affine = layers.Dense(
             2 * features_shape[-1], kernel_initializer=initializer, name="affine"
