@@ -9,7 +9,12 @@ from gan_course.backend import check_backend
 check_backend()
 
 
-from gan_course.training.loop import NonFiniteLossError, fit, load_history, save_history
+from gan_course.training.loop import (  # noqa: E402  after the backend check
+    NonFiniteLossError,
+    fit,
+    load_history,
+    save_history,
+)
 
 __all__ = [
     "NonFiniteLossError",
