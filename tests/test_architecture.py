@@ -92,3 +92,28 @@ def test_the_command_line_offers_the_packages_precisions_and_strategies():
     from gan_course.training.settings import STRATEGIES
 
     assert cli_parser.PRECISIONS == PRECISIONS and cli_parser.STRATEGIES == STRATEGIES
+
+
+def test_every_pointer_to_a_measurement_names_a_section_of_the_benchmarks_readme():
+    import re
+
+    headings = {
+        line.lstrip("#").strip()
+        for line in (ROOT / "benchmarks" / "README.md").read_text().splitlines()
+        if line.startswith("#")
+    }
+    pointers = []
+    for path in MODULES:
+        # Comments wrap, so read each file with its comment markers and line breaks removed.
+        text = re.sub(r"\s*\n\s*#?\s*", " ", path.read_text())
+        pointers += [
+            (path.name, name) for name in re.findall(r'benchmarks/README\.md, "([^"]+)"', text)
+        ]
+    assert pointers, "the package points at its measurements"
+    # A heading may go on with the script that measured it: "... (`autoencoder_jit.py`)".
+    missing = [
+        (file, name)
+        for file, name in pointers
+        if not any(heading == name or heading.startswith(name + " (") for heading in headings)
+    ]
+    assert not missing, missing

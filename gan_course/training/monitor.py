@@ -22,15 +22,13 @@ Mean D(x) and D(G(z)) and the gradient norms are already in the logs (``d_real``
 ``d_fake``, ``g_grad_norm`` from gan_steps.make_gan_train_step); the flags read them there
 and skip a check when a step does not report its value. Thresholds (`MonitorThresholds`):
 
-- ``mode_collapse``: sample_diversity < 0.25, from epoch 3 on. Measured on mnist_5k:
-  real digits 1 by definition, real digits of a single class 0.41-0.70, uniform noise
-  0.14, one digit with pixel jitter 0.03. An untrained DCGAN draws near-identical grey
-  blobs (0.002; 0.08 after epoch 1, 0.38 after epoch 2, 0.53 after epoch 3), hence the
-  two warm-up epochs in which this flag stays quiet.
+- ``mode_collapse``: sample_diversity < 0.25, from epoch 3 on: below single-class real
+  digits and above an untrained generator's grey blobs, which need two warm-up epochs
+  (measured: benchmarks/README.md, "GAN monitor thresholds and the digit classifier").
 - ``discriminator_overpowering``: mean D(G(z)) < 0.05 while mean D(x) > 0.7: D rejects
   almost every fake, so log(1 - D(G(z))) saturates and G learns little.
-- ``vanishing_generator_gradients``: g_grad_norm < 1e-4 (the default DCGAN on mnist_5k
-  shows 3-6 in its first epochs).
+- ``vanishing_generator_gradients``: g_grad_norm < 1e-4 (far below what a training DCGAN
+  shows: benchmarks/README.md, "GAN monitor thresholds and the digit classifier").
 - ``non_finite_loss``: any logged number, or any sample, is NaN or infinite. (`fit` also
   stops with NonFiniteLossError on a non-finite loss; this flag covers other loops.)
 """
