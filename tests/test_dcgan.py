@@ -142,7 +142,7 @@ def test_discriminator_variants_keep_shapes_and_train(options):
     discriminator = build_dcgan_discriminator(filters=(8, 16), **options)
     layer_types = {type(layer).__name__ for layer in discriminator.layers}
     assert ("BatchNormalization" in layer_types) == options.get("batch_norm", True)
-    assert ("Dropout" in layer_types) == ("dropout" in options)
+    assert ("GlobalBatchDropout" in layer_types) == ("dropout" in options)
     assert ("SpectralNormalization" in layer_types) == ("spectral_norm" in options)
     assert ("MinibatchStdDev" in layer_types) == ("minibatch_std" in options)
     config = DCGANConfig(

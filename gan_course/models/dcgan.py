@@ -8,7 +8,13 @@ import keras
 from keras import layers
 
 from gan_course.config import check_image_shape, validate_positive
-from gan_course.models.common import global_batch_norm, image_output_layer, normal_init
+from gan_course.models.common import (
+    GlobalBatchDropout,
+    dropout_streams_of,
+    global_batch_norm,
+    image_output_layer,
+    normal_init,
+)
 from gan_course.models.packing import PackSamples, check_packing
 from gan_course.training.settings import RunSettings
 from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
@@ -123,6 +129,7 @@ def build_dcgan_discriminator(
     spectral_norm: bool = False,
     minibatch_std: bool = False,
     packing: int = 1,
+    seed: int = 0,
 ) -> keras.Model:
     """Images (B, H, W, C) in [-1, 1] -> one logit per pack of `packing` images (B / packing, 1),
     unbounded (no sigmoid).
@@ -146,7 +153,8 @@ def build_dcgan_discriminator(
             x = global_batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout > 0:
-            x = layers.Dropout(dropout)(x)
+            # Masks drawn for the global batch: N replicas drop what one device drops.
+            x = GlobalBatchDropout(dropout, seed=seed + index, name=f"dropout_{index}")(x)
     x = layers.Flatten()(x)  # (B, H/4 * W/4 * f1)
     output_layer = layers.Dense(1, kernel_initializer=normal_init(), dtype="float32")
     if spectral_norm:
@@ -155,8 +163,8 @@ def build_dcgan_discriminator(
     return keras.Model(images, logits, name="dcgan_discriminator")
 
 
-def build_dcgan_models(config: DCGANConfig, *, image_shape=(28, 28, 1)):
-    """The (generator, discriminator) pair that `config` describes."""
+def build_dcgan_models(config: DCGANConfig, *, image_shape=(28, 28, 1), seed: int = 0):
+    """The (generator, discriminator) pair that `config` describes (`seed`: dropout masks)."""
     generator = build_dcgan_generator(
         latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
     )
@@ -168,6 +176,7 @@ def build_dcgan_models(config: DCGANConfig, *, image_shape=(28, 28, 1)):
         spectral_norm=config.discriminator_spectral_norm,
         minibatch_std=config.discriminator_minibatch_std,
         packing=config.discriminator_packing,
+        seed=seed,
     )
     return generator, discriminator
 
@@ -180,14 +189,17 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), settings:
     from gan_course.training.weight_average import WeightAverage
 
     check_packing(settings.batch_size, config.discriminator_packing)
-    generator, discriminator = build_dcgan_models(config, image_shape=image_shape)
+    generator, discriminator = build_dcgan_models(
+        config, image_shape=image_shape, seed=settings.seed + 1
+    )
     average = (
         WeightAverage(generator, decay=config.weight_average_decay)
         if config.weight_average_decay > 0
         else None
     )
     models = {"generator": generator, "discriminator": discriminator}
-    sampler, extra_state = generator, {}
+    # The dropout streams (if any) are state: a resumed run draws the masks it would have.
+    sampler, extra_state = generator, dropout_streams_of(discriminator)
     if average is not None:
         models["generator_average"] = sampler = average.average
         extra_state["generator_average_updates"] = average.updates

@@ -11,12 +11,11 @@ import dataclasses
 import math
 
 import keras
-import tensorflow as tf
 from keras import layers
 
 from gan_course.config import validate_positive
 from gan_course.losses import GENERATOR_LOSSES
-from gan_course.training import randomness
+from gan_course.models.common import GlobalBatchDropout, dropout_streams_of
 from gan_course.training.settings import RunSettings
 from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
 
@@ -73,35 +72,6 @@ def build_vanilla_gan_generator(
     return keras.Model(noise, images, name="vanilla_gan_generator")
 
 
-class GlobalBatchDropout(layers.Layer):
-    """Dropout whose mask is drawn for the global batch, so N replicas drop what one device drops.
-
-    Keras' `Dropout` draws from a seed state that every replica shares: under
-    `tf.distribute` each replica would drop the same units of its own share of the batch, a
-    multi-device run would follow another trajectory than one device, and the replicas'
-    masks would be copies of each other. This layer draws through
-    `gan_course.training.randomness` from its own `tf.random.Generator` (`self.rng`, which
-    the setup checkpoints). (B, ...) -> (B, ...), the kept units scaled by 1 / (1 - rate).
-    """
-
-    def __init__(self, rate: float, *, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"dropout rate must be in [0, 1), got {rate!r}")
-        self.rate = rate
-        self.seed = seed
-        self.rng = tf.random.Generator.from_seed(seed)
-
-    def call(self, x, training=False):
-        if not training or self.rate == 0.0:
-            return x
-        keep = randomness.uniform(self.rng, tf.shape(x)) >= self.rate  # (B, ...)
-        return tf.where(keep, x / tf.cast(1.0 - self.rate, x.dtype), tf.zeros_like(x))
-
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
-
-
 def build_vanilla_gan_discriminator(
     *,
     image_shape: tuple[int, int, int] = (28, 28, 1),
@@ -141,11 +111,7 @@ def build_vanilla_gan_setup(
         seed=settings.seed + 1,  # apart from the step's noise stream (settings.seed)
     )
     # The dropout streams are state too: a resumed run draws the masks it would have drawn.
-    dropout_streams = {
-        f"discriminator_{layer.name}_rng": layer.rng
-        for layer in discriminator.layers
-        if isinstance(layer, GlobalBatchDropout)
-    }
+    dropout_streams = dropout_streams_of(discriminator)
 
     def make_step(optimizers, rng):
         return make_gan_train_step(
