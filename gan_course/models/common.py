@@ -35,6 +35,20 @@ def image_output_layer(channels: int) -> layers.Layer:
     )
 
 
+def upsampling_block(x, filters: int):
+    """The DCGAN generator's x2 step: feature maps (B, H, W, C) -> (B, 2H, 2W, filters).
+
+    A transposed convolution (kernel 4, stride 2: every output pixel gets the same number of
+    kernel stamps), BatchNorm and LeakyReLU(0.2). No bias: BatchNorm subtracts the batch
+    mean straight after, which would cancel it, and its beta is the bias.
+    """
+    x = layers.Conv2DTranspose(
+        filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
+    )(x)
+    x = global_batch_norm()(x)
+    return layers.LeakyReLU(0.2)(x)
+
+
 class GlobalBatchDropout(layers.Layer):
     """Dropout whose mask is drawn for the global batch, so N replicas drop what one device drops.
 

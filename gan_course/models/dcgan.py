@@ -14,6 +14,7 @@ from gan_course.models.common import (
     global_batch_norm,
     image_output_layer,
     normal_init,
+    upsampling_block,
 )
 from gan_course.models.packing import PackSamples, check_packing
 from gan_course.training.settings import RunSettings
@@ -90,16 +91,7 @@ def build_dcgan_generator(
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((height // 4, width // 4, filters[0]))(x)  # (B, H/4, W/4, f0)
     for width_out in filters[1:]:
-        x = layers.Conv2DTranspose(
-            width_out,
-            4,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=normal_init(),
-        )(x)
-        x = global_batch_norm()(x)
-        x = layers.LeakyReLU(0.2)(x)  # (B, H/2, W/2, f1)
+        x = upsampling_block(x, width_out)  # (B, H/2, W/2, f1)
     images = image_output_layer(channels)(x)
     return keras.Model(noise, images, name="dcgan_generator")  # (B, H, W, C)
 
