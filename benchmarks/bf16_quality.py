@@ -2,7 +2,7 @@
 
     python benchmarks/bf16_quality.py --steps 1500 --seeds 0 1
 
-Issue 5 asks that the bfloat16 policy, which `precision="auto"` picks on CPUs with bf16
+The target: the bfloat16 policy, which `precision="auto"` picks on CPUs with bf16
 units, costs no quality: FID "within noise" of float32 after the same number of steps.
 Noise here is the spread between seeds of the same precision, so each precision trains one
 run per seed (same data order, same noise draws) and the script prints both precisions'

@@ -1,20 +1,36 @@
-"""Issue 3's quality bar: the course DCGAN against two reference GANs, same data, same clock.
+"""The course's quality bar: each family's goal, trained on this machine's clock and scored.
 
-    python benchmarks/quality_bar.py                    # ~35 min on a 2-core CPU
-    python benchmarks/quality_bar.py --score-only       # re-score the saved samples
+    python benchmarks/quality_bar.py                  # goals 1-7, about 65 min on a 2-core CPU
+    python benchmarks/quality_bar.py --goals 0        # the two reference GANs, 21 min more
+    python benchmarks/quality_bar.py --goals 3 --seeds 0,1,2
+    python benchmarks/quality_bar.py --report         # the table from the stored results only
+    python benchmarks/quality_bar.py --goals 1,4 --minutes-scale 0.05   # test the mechanics
 
-Each implementation trains on the 4,500 mnist_5k training images, one at a time. The
-script takes the shared CPU lock (`/tmp/gan_course_cpu.lock`, as `flock` does) once and
-holds it until the table is written, so nothing else competes for the CPU and all runs
-are timed back to back:
-1. the classic Keras vanilla GAN (benchmarks/reference_classic_gan.py), 10 minutes;
-2. the TensorFlow DCGAN tutorial (benchmarks/reference_tf_dcgan.py), 10 minutes;
-3. the course DCGAN (`gan-course train dcgan`), 3 minutes, sampled, then the same run
-   folder resumed for 7 more minutes (10 in all) and sampled again.
-Each draws 4,500 samples into runs/quality_bar/*.npz; then gan_course.evaluation.metrics scores
-them on the course digit classifier against the 4,500 training images (the reference
-set), with the memorisation ratio against the 500 held-out digits. The Markdown table
-(with the machine and the commands) goes to runs/quality_bar/table.md and stdout.
+Goals (wall-clock training minutes on a 2-core CPU; runs and bars in quality_goals.py):
+0. references, only when asked for: the classic Keras MLP GAN (reference_classic_gan.py) and
+   the TensorFlow DCGAN tutorial (reference_tf_dcgan.py), 10 min each; shown in goal 7's rows;
+1. DCGAN, package defaults: FID <= 20 after 3 min and <= 12 after 10 (the 3-minute run folder
+   resumed for 7 more); at 10 min every digit >= 7% of samples, memorisation >= 0.9 and
+   recognisable share >= 0.95;
+2. README.md's "Set up and run" training command, as written (no budget flag; a fresh run
+   folder under the results folder): ends within 5 min from the process start, FID <= 20;
+3. WGAN-GP, 5 min, seeds 0, 1, 2: FID <= 25 and class KL to uniform <= 0.02 for each (mean ±
+   standard deviation shown); weight clipping (seed 0, 5 min) shown beside it;
+4. cGAN, 5 min: FID <= 7, requested-digit accuracy >= 0.99, per-class recall shown;
+5. StyleGAN-lite, 10 min: FID <= 1.1 x goal 1's 10-minute FID (style mixing and truncation:
+   benchmarks/stylegan_mixing.py);
+6. metric calibration (calibrate_metrics.calibration_results()): every metric passes;
+7. time_to_quality.py --target 40 --max-minutes 3 --every 0.25: FID 40 within 1 min.
+
+Goals 1 and 3-5 train with `gan-course train ... --epochs 100000 --max-minutes M` (the clock,
+not the epoch count, ends a run); every run draws `gan-course sample --n 5000`, scored as `gan-course evaluate`
+scores it (against the 4,500 mnist_5k training digits, memorisation against the 500 held-out
+ones). The script holds the shared CPU lock (`/tmp/gan_course_cpu.lock`, as `flock` takes it)
+from the first run to the last. Each scored run is merged into runs/quality_bar/results.json
+(date, machine, seed, commands, wall seconds, steps, scores), so goals can be run apart; the
+PASS / FAIL / NOT RUN table of every goal goes to runs/quality_bar/report.md and stdout.
+`--minutes-scale` multiplies every budget, for testing only: its results go to
+runs/quality_bar_scaled/ and every verdict read from them says "scaled budget: not a verdict".
 """
 
 from __future__ import annotations
@@ -24,16 +40,17 @@ import contextlib
 import datetime
 import json
 import os
-import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality_goals, machine, calibration
+from quality_goals import ALL_GOALS, GOAL_NAMES, ROOT, SCALED, Job, goal_rows, jobs, shown
+
 LOCK = "/tmp/gan_course_cpu.lock"
-PYTHON = sys.executable
 
 
 @contextlib.contextmanager
@@ -51,216 +68,177 @@ def cpu_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def jobs(out: Path, *, minutes: float, early_minutes: float, count: int) -> list[dict]:
-    """The runs of the benchmark, in order: name, commands, and the samples file each writes."""
-    run = out / "dcgan_run"
-    train = [PYTHON, "-m", "gan_course", "train", "dcgan", "--out", str(run), "--no-progress"]
-    train += ["--epochs", "100000"]  # the time budget, not the epoch count, ends training
-
-    def sample(name):
-        return [PYTHON, "-m", "gan_course", "sample", "--from", str(run), "--n", str(count)] + [
-            "--out",
-            str(out / f"{name}.npz"),
-        ]
-
-    return [
-        {
-            "name": "classic",
-            "label": f"classic Keras vanilla GAN (MLP, train_on_batch), {minutes:g} min",
-            "minutes": minutes,
-            "commands": [
-                [PYTHON, "benchmarks/reference_classic_gan.py", "--minutes", f"{minutes:g}"]
-                + ["--n", str(count), "--out", str(out / "classic.npz")]
-            ],
-        },
-        {
-            "name": "tf_dcgan",
-            "label": f"TF DCGAN tutorial (Adam 1e-4, batch 256), {minutes:g} min",
-            "minutes": minutes,
-            "commands": [
-                [PYTHON, "benchmarks/reference_tf_dcgan.py", "--minutes", f"{minutes:g}"]
-                + ["--n", str(count), "--out", str(out / "tf_dcgan.npz")]
-            ],
-        },
-        {
-            "name": "dcgan_early",
-            "label": f"course DCGAN (defaults), {early_minutes:g} min",
-            "minutes": early_minutes,
-            "commands": [train + ["--max-minutes", f"{early_minutes:g}"], sample("dcgan_early")],
-        },
-        {
-            "name": "dcgan",
-            "label": f"course DCGAN (defaults), {minutes:g} min (resumed after {early_minutes:g})",
-            "minutes": minutes,
-            "commands": [
-                train + ["--max-minutes", f"{minutes - early_minutes:g}"],
-                sample("dcgan"),
-            ],
-        },
-    ]
+def load_results(out: Path) -> dict:
+    path = out / "results.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
-def machine() -> str:
-    import tensorflow as tf
+def store(out: Path, name: str, entry: dict) -> None:
+    """Merge one entry into results.json (the other goals' entries stay)."""
+    results = load_results(out)
+    results[name] = entry
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=float) + "\n")
 
-    model = "unknown CPU"
+
+def steps_trained(job: Job, log: Path) -> int | None:
+    """Training steps behind the scored samples: the run's history, else the script's output."""
+    if job.run_dir is not None and (job.run_dir / "history.json").exists():
+        history = json.loads((job.run_dir / "history.json").read_text())
+        return history[-1]["step"] if history else None
+    if job.samples is not None and job.samples.exists():
+        import numpy as np
+
+        with np.load(job.samples) as arrays:
+            if "steps" in arrays:
+                return int(arrays["steps"])
+    found = re.findall(r"(\d+) steps", log.read_text()) if log.exists() else []
+    return int(found[-1]) if found else None
+
+
+def run_commands(job: Job, log: Path) -> list[float]:
+    """Run the job's commands one after another into its log; wall seconds of each."""
+    if job.fresh and job.run_dir is not None and job.run_dir.exists():
+        print(f"  removing {job.run_dir} for a fresh run", flush=True)
+        shutil.rmtree(job.run_dir)
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    seconds = []
+    with open(log, "w") as handle:
+        for command in job.commands:
+            print(f"  $ {shown(command)}", flush=True)
+            started = time.monotonic()  # from the process start: interpreter and imports count
+            subprocess.run(
+                command, cwd=ROOT, env=environment, check=True, stdout=handle, stderr=handle
+            )
+            seconds.append(round(time.monotonic() - started, 1))
+    return seconds
+
+
+def calibration() -> dict:
+    import calibrate_metrics
+
+    if not hasattr(calibrate_metrics, "calibration_results"):
+        return {"not_run": "benchmarks/calibrate_metrics.py has no calibration_results()"}
+    results = calibrate_metrics.calibration_results()
+    kept = {key: results[key] for key in ("passed", "checks", "seconds") if key in results}
+    return {"result": kept}
+
+
+def result_of(job: Job, log: Path) -> dict:
+    """What the job measured: {"scores": ...}, {"result": ...} or {"not_run": why}."""
+    if job.kind == "samples":
+        from gan_course.evaluation.score_file import evaluate_file
+
+        return {"scores": evaluate_file(job.samples)}
+    if job.kind == "time_to_quality":
+        lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+        return {"result": json.loads(lines[-1])}  # the script's final JSON line
+    return calibration()
+
+
+def run_job(job: Job, out: Path, *, host: str, scale: float) -> dict:
+    started = datetime.datetime.now().isoformat(timespec="seconds")
+    commands = [shown(command) for command in job.commands]
+    if job.kind == "samples":
+        commands.append(shown(["gan-course", "evaluate", str(job.samples)]))
+    if job.kind == "calibration":
+        commands.append("python benchmarks/calibrate_metrics.py  # calibration_results()")
+    entry = {"goal": job.goal, "label": job.label, "date": started, "host": host}
+    entry.update(seed=job.seed, commands=commands, minutes_scale=scale)
+    log = out / "logs" / f"{job.name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if not job.fresh and job.run_dir is not None and not (job.run_dir / "history.json").exists():
+        entry["error"] = f"{job.run_dir} holds no run to resume (run the whole goal)"
+        return entry
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        model = platform.processor() or model
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow {tf.__version__}, CPU only"
+        entry["wall_seconds"] = run_commands(job, log)
+        began = time.monotonic()
+        entry.update(result_of(job, log))
+        entry["score_seconds"] = round(time.monotonic() - began, 1)
+    except subprocess.CalledProcessError as error:
+        entry["error"] = f"exit code {error.returncode} from `{shown(error.cmd)}` (log: {log})"
+    entry["steps"] = steps_trained(job, log)
+    return entry
 
 
-def train_all(out: Path, job_list: list[dict], only: set[str] | None) -> None:
-    timings_path = out / "timings.json"
-    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    for job in job_list:
-        if only and job["name"] not in only:
-            continue
-        seconds = []
-        for command in job["commands"]:
-            print("$", " ".join(command), flush=True)
-            with open(out / f"{job['name']}.log", "a") as log:
-                started = time.monotonic()
-                subprocess.run(
-                    command, cwd=ROOT, env=environment, check=True, stdout=log, stderr=log
-                )
-                seconds.append(round(time.monotonic() - started, 1))
-        timings[job["name"]] = seconds
-        timings.setdefault("steps", {})[job["name"]] = record_steps(out, job["name"])
-        timings_path.write_text(json.dumps(timings, indent=1))
+def summary(entry: dict) -> str:
+    if "error" in entry or "not_run" in entry:
+        return entry.get("error") or f"not run: {entry['not_run']}"
+    scores = entry.get("scores") or entry.get("result", {})
+    figures = [f"{key} {scores[key]:.3f}" for key in ("fid", "min_class_share") if key in scores]
+    figures += [f"{key} {scores[key]}" for key in ("minutes_to_target", "passed") if key in scores]
+    seconds = "+".join(f"{value:g}" for value in entry.get("wall_seconds", []))
+    return f"{', '.join(figures)}; {seconds} s, steps {entry.get('steps')}"
 
 
-def steps_trained(out: Path, name: str) -> int | None:
-    """Training steps behind a samples file (recorded when its run ended)."""
-    timings_path = out / "timings.json"
-    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    return timings.get("steps", {}).get(name)
+def report(results: dict, out: Path) -> str:
+    """The Markdown report: the machines, one row per criterion, the commands behind each."""
+    lines = ["# Quality bar", ""] + ([] if results else ["No stored results yet."])
+    hosts: dict[str, list[str]] = {}
+    for name, entry in results.items():
+        hosts.setdefault(entry.get("host", "unknown machine"), []).append(name)
+    for host, names in hosts.items():
+        dates = sorted(results[name]["date"][:10] for name in names)
+        lines.append(f"Measured {dates[0]} to {dates[-1]} on {host}: {', '.join(names)}.")
+    if any(entry.get("minutes_scale", 1) != 1 for entry in results.values()):
+        lines += ["", f"Some budgets were multiplied by --minutes-scale ({SCALED})."]
+    lines += ["", "| goal | criterion | figure | verdict |", "|---|---|---|---|"]
+    for goal in ALL_GOALS:
+        for index, (_, criterion, figure, verdict) in enumerate(goal_rows(results, goal, out)):
+            title = f"{goal}. {GOAL_NAMES[goal]}" if index == 0 else ""
+            lines.append(f"| {title} | {criterion} | {figure} | {verdict} |")
+    lines += ["", "Commands (from the repository root), one stored result each:", "", "```"]
+    for name, entry in sorted(results.items(), key=lambda item: (item[1]["goal"], item[1]["date"])):
+        wall = "+".join(f"{value:g}" for value in entry.get("wall_seconds", [])) or "?"
+        lines.append(f"# {name} (goal {entry['goal']}): {entry['date']}, seed {entry['seed']}, ")
+        lines[-1] += f"{wall} s wall, {entry.get('steps')} steps"
+        lines += entry["commands"]
+    return "\n".join([*lines, "```"])
 
 
-def record_steps(out: Path, name: str) -> int | None:
-    import numpy as np
-
-    if name.startswith("dcgan"):  # the run folder's history; a resumed run rewrites it later
-        history_path = out / "dcgan_run" / "history.json"
-        return json.loads(history_path.read_text())[-1]["step"] if history_path.exists() else None
-    with np.load(out / f"{name}.npz") as arrays:
-        if "steps" in arrays:
-            return int(arrays["steps"])
-    found = re.findall(r"(\d+) steps of batch", (out / f"{name}.log").read_text())
-    return int(found[-1]) if found else None  # the classic reference prints its step count
-
-
-def score_all(out: Path, job_list: list[dict]) -> list[dict]:
-    import numpy as np
-
-    from gan_course.data import load_dataset
-    from gan_course.evaluation.metrics import evaluate_samples
-
-    train_images, _ = load_dataset("mnist_5k")
-    held_out, _ = load_dataset("mnist_5k", split="test")
-    rows = []
-    for job in job_list:
-        path = out / f"{job['name']}.npz"
-        if not path.exists():
-            print(f"(no samples for {job['name']}: {path} missing)")
-            continue
-        with np.load(path) as arrays:
-            samples = arrays["x"]
-        row = evaluate_samples(samples, real=train_images, train=train_images, held_out=held_out)
-        row.update(name=job["name"], label=job["label"], steps=steps_trained(out, job["name"]))
-        rows.append(row)
-    return rows
-
-
-def verdict(rows: list[dict]) -> list[str]:
-    by_name = {row["name"]: row for row in rows}
-    if not {"classic", "tf_dcgan", "dcgan_early", "dcgan"} <= set(by_name):
-        return ["(not all four runs are scored; no verdict)"]
-    best_reference = min(by_name["classic"]["fid"], by_name["tf_dcgan"]["fid"])
-    early, final = by_name["dcgan_early"], by_name["dcgan"]
-    checks = [
-        (
-            f"course DCGAN after the short budget beats both references: FID {early['fid']:.2f} < {best_reference:.2f}",
-            early["fid"] < best_reference,
-        ),
-        (
-            f"course DCGAN after the full budget is at most half the better reference: FID {final['fid']:.2f} <= {best_reference / 2:.2f}",
-            final["fid"] <= best_reference / 2,
-        ),
-        (
-            f"all 10 digits, none under 5% of samples: min share {final['min_class_share']:.3f}",
-            final["min_class_share"] >= 0.05,
-        ),
-        (
-            f"no copying: memorisation ratio {final['memorisation']:.2f} (copies would be << 1)",
-            final["memorisation"] >= 0.8,
-        ),
-    ]
-    return [f"- {'PASS' if passed else 'FAIL'}: {text}" for text, passed in checks]
-
-
-def table(rows: list[dict], out: Path, commands: list[str], minutes: float) -> str:
-    lines = [
-        f"Measured {datetime.date.today().isoformat()} on {machine()}; every run alone under the CPU lock.",
-        "",
-        "| implementation | steps | FID | KID | precision | recall | min class share | KL to uniform | memorisation |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row['label']} | {row['steps'] if row['steps'] is not None else '?'} | {row['fid']:.2f} "
-            f"| {row['kid']:.2f} ± {row['kid_se']:.2f} | {row['precision']:.2f} "
-            f"| {row['recall']:.2f} | {row['min_class_share']:.3f} | {row['kl_to_uniform']:.3f} "
-            f"| {row['memorisation']:.2f} |"
-        )
-    lines += ["", *verdict(rows), "", "Commands (run from the repository root):", "", "```"]
-    lines += ["python benchmarks/quality_bar.py   # runs, in order, under the CPU lock:"]
-    lines += commands + ["```"]
-    return "\n".join(lines)
+def parse_numbers(text: str, name: str, allowed=None) -> list[int]:
+    try:
+        numbers = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise SystemExit(f"{name} takes comma-separated integers, got {text!r}") from None
+    if not numbers or (allowed is not None and not set(numbers) <= set(allowed)):
+        raise SystemExit(f"{name} must name some of {sorted(allowed)}, got {text!r}")
+    return numbers
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="runs/quality_bar", help="folder for samples and runs")
-    parser.add_argument("--minutes", type=float, default=10.0, help="full budget (default 10)")
-    parser.add_argument("--early-minutes", type=float, default=3.0, help="DCGAN's short budget")
-    parser.add_argument("--n", type=int, default=4500, help="samples per run (default 4500)")
+    goals = ",".join(map(str, ALL_GOALS))
+    parser.add_argument("--goals", default=goals, help=f"goals to run, 0-7 (default {goals})")
+    parser.add_argument("--seeds", default="0,1,2", help="goal 3's WGAN-GP seeds (default 0,1,2)")
+    parser.add_argument("--out", help="results folder (default runs/quality_bar)")
+    parser.add_argument("--report", action="store_true", help="print the stored results only")
     parser.add_argument(
-        "--only", default="", help="comma-separated subset: classic,tf_dcgan,dcgan_early,dcgan"
+        "--minutes-scale", type=float, default=1.0, help="multiply every budget (tests only)"
     )
-    parser.add_argument("--score-only", action="store_true", help="score saved samples only")
     args = parser.parse_args(argv)
-    if not 0 < args.early_minutes < args.minutes:
-        parser.error("--early-minutes must be positive and below --minutes")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(ROOT))
-    out = (ROOT / args.out).resolve()
+    if args.minutes_scale <= 0:
+        parser.error("--minutes-scale must be positive")
+    chosen = parse_numbers(args.goals, "--goals", allowed=GOAL_NAMES)
+    seeds = parse_numbers(args.seeds, "--seeds")
+    default_out = "runs/quality_bar" if args.minutes_scale == 1 else "runs/quality_bar_scaled"
+    out = (ROOT / (args.out or default_out)).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    job_list = jobs(out, minutes=args.minutes, early_minutes=args.early_minutes, count=args.n)
-    only = {name for name in args.only.split(",") if name} or None
-    if not args.score_only and (only is None or "dcgan_early" in only):
-        if (out / "dcgan_run").exists():
-            parser.error(
-                f"{out / 'dcgan_run'} exists: delete it for a fresh run, or use --score-only"
-            )
-    with cpu_lock():
-        if not args.score_only:
-            train_all(out, job_list, only)
-        rows = score_all(out, job_list)
-    (out / "scores.json").write_text(json.dumps(rows, indent=1, default=float))
-    shown = [
-        " ".join(command).replace(PYTHON, "python").replace(str(ROOT) + "/", "")
-        for job in job_list
-        for command in job["commands"]
-    ]
-    report = table(rows, out, shown, args.minutes)
-    (out / "table.md").write_text(report + "\n")
-    print(report)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if not args.report:
+        from machine import machine_report
+
+        host = machine_report()
+        print(host, flush=True)
+        with cpu_lock():
+            for goal in chosen:
+                print(f"goal {goal}: {GOAL_NAMES[goal]}", flush=True)
+                for job in jobs(goal, out, scale=args.minutes_scale, seeds=seeds):
+                    entry = run_job(job, out, host=host, scale=args.minutes_scale)
+                    store(out, job.name, entry)
+                    print(f"  {job.name}: {summary(entry)}", flush=True)
+    text = report(load_results(out), out)
+    (out / "report.md").write_text(text + "\n")
+    print(text)
     return 0
 
 

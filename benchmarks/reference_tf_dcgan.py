@@ -1,4 +1,4 @@
-"""Reference for issue 3: the TensorFlow DCGAN tutorial's models and train step, on a time budget.
+"""Reference for the quality bar: the TensorFlow DCGAN tutorial's models and train step, on a time budget.
 
     python benchmarks/reference_tf_dcgan.py --minutes 10 --out tf_dcgan.npz --n 4500
 

@@ -46,6 +46,8 @@ def _train(args) -> None:
         deterministic=args.deterministic,
         tensorboard=args.tensorboard,
         progress=not args.no_progress,
+        image_size=args.image_size,
+        channels=args.channels,
     )
     print(
         f"Done: {len(history)} epochs in {out_dir} (samples/, progress.gif, checkpoints/, history.json)."
@@ -66,6 +68,8 @@ def _sample(args) -> None:
         label=args.label,
         seed=args.seed,
         rejection=args.rejection,
+        ddim_steps=args.ddim_steps,
+        ancestral=args.ancestral,
     )
     print(f"Wrote {args.out}: " + ", ".join(f"{k} {v.shape} {v.dtype}" for k, v in arrays.items()))
 
@@ -75,7 +79,9 @@ def _evaluate(args) -> None:
 
     from gan_course.evaluation.score_file import evaluate_file
 
-    scores = evaluate_file(args.file, dataset=args.dataset)
+    scores = evaluate_file(
+        args.file, dataset=args.dataset, image_size=args.image_size, channels=args.channels
+    )
     print(json.dumps(scores, indent=1))
     if args.json:
         with open(args.json, "w") as handle:

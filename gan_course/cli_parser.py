@@ -11,13 +11,18 @@ PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
 
 DATASETS = ("mnist_5k", "mnist", "fashion_mnist", "cifar10", "auto", "ring8", "grid25")
+EVALUATE_DATASETS = ("mnist_5k", "mnist", "fashion_mnist", "cifar10")
+FOLDER_PREFIX = "folder:"  # gan_course.data.FOLDER_PREFIX, kept here so `--help` needs no NumPy
 
 EPILOG = """examples:
   gan-course train dcgan --max-minutes 8 --out runs/dcgan      # train; same command again resumes
   gan-course sample --from runs/dcgan --n 100 --out samples.npz
+  gan-course train dcgan --dataset folder:~/my_images --image-size 64 --channels 3 --out runs/mine
 datasets: mnist_5k (embedded, offline; the default), mnist, fashion_mnist, cifar10 (downloaded
-and cached in data/), auto (mnist, or mnist_5k with a notice when offline); ring8, grid25
-(2-D mixtures of Gaussians for the toy-* models: `sample` then writes float32 points x (N, 2))."""
+and cached in data/), auto (mnist, or mnist_5k with a notice when offline); folder:PATH (your
+own PNG/JPEG images; sub-folders are classes; 10% held out per class; --image-size N resizes,
+--channels 1|3 converts); ring8, grid25 (2-D mixtures of Gaussians for the toy-* models:
+`sample` then writes float32 points x (N, 2))."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +58,40 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return value
+
+
+def _dataset_type(names: tuple[str, ...]):
+    """An argument type: one of `names`, or folder:PATH."""
+
+    def dataset(text: str) -> str:
+        if text in names or (text.startswith(FOLDER_PREFIX) and text[len(FOLDER_PREFIX) :]):
+            return text
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose from {', '.join(names)}, or folder:PATH)"
+        )
+
+    return dataset
+
+
+def _channels(text: str) -> int:
+    if text not in ("1", "3"):
+        raise argparse.ArgumentTypeError(f"must be 1 (grey) or 3 (colour), got {text!r}")
+    return int(text)
+
+
+def _add_image_options(parser, size_default: str, channels_default: str) -> None:
+    parser.add_argument(
+        "--image-size",
+        type=_positive_int,
+        metavar="N",
+        help=f"resize every image to N x N (centre square, antialiased; default: {size_default})",
+    )
+    parser.add_argument(
+        "--channels",
+        type=_channels,
+        metavar="1|3",
+        help=f"convert the images to 1 (grey) or 3 (colour) channels (default: {channels_default})",
+    )
 
 
 def _digit(text: str) -> int:
@@ -97,9 +136,14 @@ def _add_train(commands) -> None:
     train.add_argument(
         "--dataset",
         default="mnist_5k",
-        choices=DATASETS,
+        type=_dataset_type(DATASETS),
         metavar="NAME",
-        help="training data (default: mnist_5k, embedded, works offline)",
+        help="training data: a name or folder:PATH (default: mnist_5k, embedded, works offline)",
+    )
+    _add_image_options(
+        train,
+        "as they are; a folder's images must then share one size",
+        "as they are; a folder is grey if every file is",
     )
     train.add_argument(
         "--epochs", type=_positive_int, help="number of epochs (default: the model's own)"
@@ -176,7 +220,7 @@ def _add_sample(commands) -> None:
     sample = commands.add_parser(
         "sample",
         help="draw samples from a trained run into an .npz file",
-        description="Write N samples as uint8 array x (N, H, W) (and labels y for conditional models); toy-* models write float32 points x (N, 2).",
+        description="Write N samples as uint8 array x (N, 28, 28) for runs on the digits, (N, H, W, C) at the trained shape otherwise (your folders, colour sets), and labels y for conditional models; toy-* models write float32 points x (N, 2).",
     )
     sample.add_argument(
         "model",
@@ -202,20 +246,35 @@ def _add_sample(commands) -> None:
         action="store_true",
         help="discriminator rejection sampling (toy-* models): keep candidates by a fitted density ratio",
     )
+    sample.add_argument(
+        "--ddim-steps",
+        type=_positive_int,
+        metavar="N",
+        help="diffusion models (ddpm): DDIM steps, 1 to the run's timesteps (default: the run's sampling_steps, 50)",
+    )
+    sample.add_argument(
+        "--ancestral",
+        action="store_true",
+        help="diffusion models (ddpm): ancestral sampling over all timesteps (slower; --seed fixes its noise)",
+    )
 
 
 def _add_evaluate(commands) -> None:
     evaluate = commands.add_parser(
         "evaluate",
         help="score samples (an .npz from `sample`) with FID, KID, precision/recall and more; prints JSON",
-        description="Score uint8 samples x (N, 28, 28) against real digits with the course's digit classifier.",
+        description="Score uint8 samples x (N, 28, 28) against real digits with the course's "
+        "digit classifier; or samples x (N, H, W[, C]) against fashion_mnist, cifar10 or your "
+        "folder:PATH with memorisation and FID/KID/precision/recall on a feature network "
+        "trained on that data (gan_course.evaluation.own_data).",
     )
     evaluate.add_argument("file", metavar="FILE.npz", help="samples written by `gan-course sample`")
     evaluate.add_argument(
         "--dataset",
         default="mnist_5k",
-        choices=("mnist_5k", "mnist"),
+        type=_dataset_type(EVALUATE_DATASETS),
         metavar="NAME",
-        help="real reference digits (default: mnist_5k)",
+        help="real reference images: mnist_5k (default), mnist, fashion_mnist, cifar10 or folder:PATH",
     )
+    _add_image_options(evaluate, "the samples' own size", "the samples' own channels")
     evaluate.add_argument("--json", metavar="OUT.json", help="also write the scores to this file")

@@ -43,6 +43,25 @@ def check_image_shape(image_shape, *, multiple_of: int = 1) -> tuple[int, int, i
     return shape
 
 
+# The square sizes every image family builds at and is tested on (tests/test_image_sizes.py).
+IMAGE_SIZES = (28, 32, 64)
+
+
+def check_supported_shape(model: str, image_shape, *, sizes, channels) -> None:
+    """Raise ValueError (one line) unless `image_shape` is (N, N, C) with N in `sizes` and C in
+    `channels`: what `gan-course train` checks before it writes anything."""
+    height, width, depth = tuple(image_shape)
+    if height == width and height in sizes and depth in channels:
+        return
+    size_text = ", ".join(str(size) for size in sizes)
+    channel_text = " or ".join(str(count) for count in channels)
+    raise ValueError(
+        f"{model} builds square images of {size_text} pixels with {channel_text} channel(s), "
+        f"not {height}x{width}x{depth}; pass --image-size ({size_text}) and --channels "
+        f"({channel_text})"
+    )
+
+
 def parse_assignments(config_classes, assignments: list[str]) -> dict:
     """`["field=value", ...]` -> {field: value}, each value parsed to the declared type of
     the field in one of `config_classes` (a dataclass or a tuple of them): bool, int,

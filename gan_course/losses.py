@@ -118,3 +118,10 @@ def least_squares_generator_loss(fake_scores):
 def mean_absolute_error(targets, outputs):
     """Mean |targets - outputs| over every pixel (L1): CycleGAN's cycle and identity terms."""
     return tf.reduce_mean(tf.abs(targets - outputs))
+
+
+def noise_prediction_loss(noise, predicted_noise):
+    """DDPM's simple objective (Ho et al. 2020, eq. 14): the mean over every pixel of
+    (eps - eps_theta(x_t, t))^2. About 1 for a network that predicts 0, since eps ~ N(0, I)."""
+    error = tf.cast(noise, tf.float32) - tf.cast(predicted_noise, tf.float32)
+    return tf.reduce_mean(tf.square(error))

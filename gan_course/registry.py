@@ -37,8 +37,30 @@ class Recipe:
 
         return resolve_settings(None, self.load_setup_function().run_defaults)
 
-    def build(self, config, *, image_shape, settings: RunSettings) -> TrainingSetup:
-        return self.load_setup_function()(config, image_shape=tuple(image_shape), settings=settings)
+    def takes_held_out(self) -> bool:
+        """Whether the family shows held-out real images in its progress grids (`build`'s held_out)."""
+        return self.load_setup_function().takes_held_out
+
+    def check_image_shape(self, model: str, shape) -> None:
+        """ValueError (one line) if the family does not train on images of `shape` (H, W, C);
+        data that are not images (the 2-D points) are left to the family's own build."""
+        from gan_course.config import check_supported_shape
+
+        if len(shape) == 3:
+            setup_function = self.load_setup_function()
+            check_supported_shape(
+                model,
+                shape,
+                sizes=setup_function.image_sizes,
+                channels=setup_function.image_channels,
+            )
+
+    def build(self, config, *, image_shape, settings: RunSettings, held_out=None) -> TrainingSetup:
+        """The family's setup; `held_out` (uint8 (N, H, W, C) held-out real images) feeds the
+        progress grids of families that show real images (`takes_held_out`)."""
+        return self.load_setup_function()(
+            config, image_shape=tuple(image_shape), settings=settings, held_out=held_out
+        )
 
 
 RECIPES: dict[str, Recipe] = {
@@ -119,6 +141,12 @@ RECIPES: dict[str, Recipe] = {
         "CycleGANConfig",
         "build_cyclegan_setup",
         "CycleGAN: unpaired translation between two digit styles (notebook 10)",
+    ),
+    "ddpm": Recipe(
+        "gan_course.models.ddpm",
+        "DDPMConfig",
+        "build_ddpm_setup",
+        "denoising diffusion (DDPM): U-Net noise predictor, DDIM or ancestral sampling",
     ),
     "stylegan": Recipe(
         "gan_course.models.stylegan",

@@ -3,7 +3,9 @@
 Training into a folder that holds a run continues it exactly where it stopped:
 
 1. **The record.** `run.json` in the run folder holds the model, the dataset, the image
-   shape, the model config and the run settings (`write_record`).
+   shape (and for your own data the `--image-size`, `--channels` and class names), the
+   model config and the run settings (`write_record`). A resumed run keeps its image size
+   and channels (`gan_course.run_data.resolve_image_options`).
 2. **What may change.** Resuming takes the saved config and settings; `check_resume`
    refuses, with a one-line message, any model-config value or any of `FIXED_SETTINGS`
    that differs from the saved run (another batch size would change the data order,
@@ -52,11 +54,14 @@ def settings_from_record(record: dict) -> RunSettings:
     return RunSettings(**record["settings"])
 
 
-def write_record(directory: Path, *, model, dataset, image_shape, config, settings) -> None:
+def write_record(directory: Path, *, model, dataset, image_shape, config, settings, **data) -> None:
+    """Write run.json; `data` adds what the run's data were made of (gan_course.run_data:
+    image_size, channels, a folder's classes)."""
     record = {
         "model": model,
         "dataset": dataset,
         "image_shape": list(image_shape),
+        **data,
         "config": dataclasses.asdict(config),
         "settings": dataclasses.asdict(settings),
     }

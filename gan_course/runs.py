@@ -4,7 +4,7 @@ Python too.
     train_run("dcgan", out_dir="runs/dcgan", settings=RunSettings(max_minutes=5))
     record, setup = load_run("runs/dcgan")
 
-A run folder holds run.json (model, dataset, config, settings), checkpoints/,
+A run folder holds run.json (model, dataset, image shape, config, settings), checkpoints/,
 samples/*.png, progress.gif and history.json. Training again into the same folder resumes
 (the rules: gan_course.resume). The driver reads what each family declares on its
 `TrainingSetup` (output kind, classes, monitor, what to checkpoint) and never guesses from
@@ -57,32 +57,35 @@ def train_run(
     deterministic: bool = False,
     tensorboard: str | Path | None = None,
     progress: bool = True,
+    image_size: int | None = None,
+    channels: int | None = None,
 ) -> list[dict]:
     """Train MODEL into `out_dir` (resuming if it holds a run); return the history.
 
     `settings` are the run settings (unset fields: the family's defaults, or the saved run's
-    when resuming); `overrides` set fields of the model's config.
+    when resuming); `overrides` set fields of the model's config. `dataset` is a name or
+    ``folder:PATH``; `image_size` and `channels` resize and convert it (gan_course.run_data).
     """
-    from gan_course.data import load_dataset
+    from gan_course.data import normalise_spec
     from gan_course.seeding import set_seed
     from gan_course.training import fit
     from gan_course.training.checkpoints import CheckpointKeeper
     from gan_course.training.distribution import get_strategy
 
-    recipe, out_dir = get_recipe(model), Path(out_dir)
-    config, settings = _resolve(recipe, model, out_dir, dataset, settings, dict(overrides or {}))
-    images, labels = load_dataset(dataset)
-    if settings.batch_size > len(images):  # checked before anything is written
-        raise ValueError(
-            f"batch_size {settings.batch_size} is larger than the dataset ({len(images)} images); choose a smaller --batch-size"
-        )
+    recipe, out_dir, dataset = get_recipe(model), Path(out_dir), normalise_spec(dataset)
+    settings, data = _plan(
+        recipe, model, out_dir, dataset, settings, dict(overrides or {}), image_size, channels
+    )
+    config, images, labels = data.config, data.images, data.labels
     _check_writable(out_dir)
     set_seed(settings.seed, deterministic=deterministic)
     distribution = get_strategy(settings.strategy)
     with distribution.scope():  # models, optimizers and RNG become replicated variables
-        setup = recipe.build(config, image_shape=images.shape[1:], settings=settings)
+        setup = recipe.build(
+            config, image_shape=images.shape[1:], settings=settings, held_out=data.held_out
+        )
 
-    record = {"model": model, "dataset": dataset, "image_shape": images.shape[1:]}
+    record = {"model": model, "dataset": dataset, "image_shape": images.shape[1:], **data.record}
     write_record(out_dir, **record, config=config, settings=setup.settings)
     return fit(
         setup.train_step,
@@ -96,6 +99,29 @@ def train_run(
         strategy=None if settings.strategy == "default" else distribution,
         progress=progress,
     )
+
+
+def _plan(recipe, model, out_dir: Path, dataset, settings, overrides, image_size, channels):
+    """(settings, RunData) of the run, every input checked before anything is written."""
+    from gan_course.run_data import prepare_run_data
+
+    record = read_record(out_dir) if (out_dir / "run.json").exists() else None
+    config, settings = _resolve(recipe, model, record, dataset, settings, overrides)
+    data = prepare_run_data(
+        recipe,
+        model,
+        dataset=dataset,
+        config=config,
+        overrides=overrides,
+        record=record,
+        image_size=image_size,
+        channels=channels,
+    )
+    if settings.batch_size > len(data.images):
+        raise ValueError(
+            f"batch_size {settings.batch_size} is larger than the dataset ({len(data.images)} images); choose a smaller --batch-size"
+        )
+    return settings, data
 
 
 def _epoch_data(images, labels, setup):
@@ -116,11 +142,10 @@ def _epoch_data(images, labels, setup):
     return for_epoch
 
 
-def _resolve(recipe, model: str, out_dir: Path, dataset: str, settings, overrides: dict):
-    """(config, settings) of the run: a new one's, or the saved run's when resuming."""
+def _resolve(recipe, model: str, record, dataset: str, settings, overrides: dict):
+    """(config, settings) of the run: a new one's, or the saved run's (`record`) when resuming."""
     config_class = recipe.load_config_class()
     _check_overrides(config_class, overrides, model)
-    record = read_record(out_dir) if (out_dir / "run.json").exists() else None
     return resolve_run(
         record,
         model=model,
@@ -151,6 +176,8 @@ def _callbacks(setup, out_dir: Path, images, labels, dataset: str, tensorboard) 
                 real_labels=labels if setup.conditional else None,
                 scale=setup.scale,
                 seed=setup.settings.seed,
+                evaluation_size=_monitor_size(len(images), setup.settings.batch_size),
+                num_classes=setup.num_classes or 10,
             )
         )
     if setup.output == "points":
@@ -179,16 +206,28 @@ def _callbacks(setup, out_dir: Path, images, labels, dataset: str, tensorboard) 
     return callbacks
 
 
+def _monitor_size(count: int, batch_size: int) -> int:
+    """The GAN monitor's 200 images, or for a smaller set (a folder) as many whole batches as
+    it holds: a packed discriminator judges whole packs, and a batch is whole packs."""
+    return 200 if count >= 200 else max(2, count // batch_size * batch_size)
+
+
 def load_run(directory: str | Path):
     """Rebuild a trained run's setup from its folder and restore its latest checkpoint:
     returns (record, setup)."""
+    from gan_course.run_data import placeholder_held_out
     from gan_course.training.checkpoints import CheckpointKeeper
 
     record = read_record(directory)
     recipe = get_recipe(record["model"])
     config = config_from_record(recipe.load_config_class(), record["config"])
     settings = settings_from_record(record).replace(strategy="default")
-    setup = recipe.build(config, image_shape=tuple(record["image_shape"]), settings=settings)
+    setup = recipe.build(
+        config,
+        image_shape=tuple(record["image_shape"]),
+        settings=settings,
+        held_out=placeholder_held_out(recipe, record),
+    )
     keeper = CheckpointKeeper(Path(directory) / "checkpoints", **setup.trackables())
     if not keeper.restore_latest():
         raise ValueError(

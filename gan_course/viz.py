@@ -9,6 +9,9 @@ import numpy as np
 
 from gan_course.data import to_uint8
 
+# Every figure the package draws or saves: below 100 dpi, digits and axis labels blur.
+FIGURE_DPI = 100
+
 
 def image_grid(
     images, *, columns: int | None = None, scale: str = "gan", padding: int = 2
@@ -53,7 +56,7 @@ def save_image_grid(
 def save_scatter(
     path: str | Path, points, *, reference=None, limit: float | None = None, size: float = 3.0
 ) -> Path:
-    """Write 2-D points (N, 2) as a scatter PNG (dpi 80), with optional `reference` points (e.g. mode centres).
+    """Write 2-D points (N, 2) as a scatter PNG (dpi 100), with optional `reference` points (e.g. mode centres).
 
     Uses a bare matplotlib Figure (no pyplot state), so it is safe inside a training loop.
     `limit` fixes both axes to [-limit, limit], which keeps the frames of a GIF aligned.
@@ -63,7 +66,7 @@ def save_scatter(
     points = np.asarray(points)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"points must be (N, 2), got shape {points.shape}")
-    figure = Figure(figsize=(size, size), dpi=80)
+    figure = Figure(figsize=(size, size), dpi=FIGURE_DPI)
     ax = figure.add_subplot()
     ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5)
     if reference is not None:
@@ -134,7 +137,7 @@ def show_images(
 
     grid = image_grid(images, columns=columns, scale=scale)
     if ax is None:
-        _, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1]))
+        _, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1]), dpi=FIGURE_DPI)
     ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=255)
     ax.set_axis_off()
     if title:
@@ -154,7 +157,7 @@ def plot_history(
         k for k, v in history[0].items() if isinstance(v, float) and k not in ("seconds",)
     ]
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+        _, ax = plt.subplots(figsize=(6, 3.5), dpi=FIGURE_DPI)
     epochs = [entry["epoch"] for entry in history]
     for key in keys:
         ax.plot(epochs, [entry[key] for entry in history], label=key, marker=".")

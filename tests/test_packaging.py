@@ -38,9 +38,25 @@ def test_environment_yml_installs_through_pip_only():
 
 def test_tensorflow_range_admits_2_21_and_keras_3():
     requirements = " ".join(requirement_lines("requirements.txt"))
-    assert re.search(r"tensorflow>=2\.\d+,<2\.22", requirements)
+    assert re.search(r"tensorflow>=2\.\d+(\.\d+)?,<2\.22", requirements)
     assert re.search(r"keras>=3", requirements)
     assert "tf_keras" not in requirements and "tensorflow-addons" not in requirements
+
+
+def test_every_dependency_has_a_lower_bound_that_ci_oldest_installs():
+    """`.ci/oldest` turns each `name>=X` into `name==X`; the README names what passed."""
+    specs = [
+        line.split("#")[0].strip()
+        for line in requirement_lines("requirements.txt")
+        + requirement_lines("requirements-dev.txt")
+    ]
+    without_bound = [spec for spec in specs if not re.match(r"^[A-Za-z0-9_.-]+>=\d", spec)]
+    assert not without_bound, without_bound
+    oldest = (ROOT / ".ci" / "oldest").read_text()
+    assert "requirements.txt requirements-dev.txt" in oldest and "--no-deps" in oldest
+    lower = dict(re.match(r"([\w.-]+)>=([\d.]+)", spec).groups() for spec in specs)
+    readme = (ROOT / "README.md").read_text()
+    assert f"TensorFlow {lower['tensorflow']}" in readme and f"Keras {lower['keras']}" in readme
 
 
 def test_ci_runs_the_readme_test_command():

@@ -70,3 +70,19 @@ def test_make_gif_keeps_evenly_spaced_downscaled_frames(tmp_path):
     assert means[0] < means[1] < means[2] < means[3]  # first ... last, in order
     with pytest.raises(ValueError, match="downscale"):
         viz.make_gif(frames, tmp_path / "bad.gif", downscale=0)
+
+
+def test_figures_are_drawn_at_100_dpi_whatever_the_notebook_default(tmp_path, monkeypatch):
+    import imageio.v3 as iio
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setitem(plt.rcParams, "figure.dpi", 60)  # a notebook's light default
+    grid_axes = viz.show_images(np.zeros((4, 8, 8, 1), np.uint8))
+    history_axes = viz.plot_history([{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.5}])
+    assert grid_axes.figure.dpi == history_axes.figure.dpi == viz.FIGURE_DPI >= 100
+    plt.close("all")
+    scatter = viz.save_scatter(tmp_path / "points.png", np.zeros((10, 2)), size=3.0)
+    assert iio.imread(scatter).shape[:2] == (300, 300)  # 3 inches at 100 dpi

@@ -69,6 +69,8 @@ TINY = {
         },
         "mnist_5k",
     ),
+    # Few timesteps and DDIM steps: the epoch grid's sampler stays cheap.
+    "ddpm": ({"timesteps": 20, "widths": (8, 16), "sampling_steps": 4}, "mnist_5k"),
     "toy-gan": ({"generator_units": (16,), "discriminator_units": (16, 16)}, "grid25"),
     "toy-pacgan": ({"generator_units": (16,), "discriminator_units": (16,)}, "grid25"),
     # Two critic updates: the penalty's double backward pass under replicas is checked too.

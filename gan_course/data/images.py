@@ -12,9 +12,11 @@ Names accepted by `load_dataset`:
 - ``auto``: ``mnist`` if it can be had, otherwise ``mnist_5k`` with one printed line
   saying so. No other name ever falls back silently: a failed download raises
   `DatasetUnavailableError`, which names the embedded set.
+- ``folder:PATH``: your own PNG/JPEG files, sub-folders as classes, with a fixed 90/10
+  train/held-out split (`gan_course.data.folders`).
 
-Every loader returns ``(images, labels)`` as NumPy arrays: images uint8 of shape
-(N, 28, 28, 1) or (N, 32, 32, 3), labels int32 of shape (N,).
+Every loader returns ``(images, labels)`` as NumPy arrays: images uint8 (N, 28, 28, 1),
+(N, 32, 32, 3) or a folder's (N, H, W, C); labels int32 of shape (N,).
 """
 
 from __future__ import annotations
@@ -184,14 +186,36 @@ def _load_cifar10(split: str, cache_dir: Path | None) -> tuple[np.ndarray, np.nd
 
 
 def load_dataset(
-    name: str = "mnist_5k", *, split: str = "train", cache_dir: str | Path | None = None
+    name: str = "mnist_5k",
+    *,
+    split: str = "train",
+    cache_dir: str | Path | None = None,
+    image_size: int | None = None,
+    channels: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Load a dataset as uint8 NHWC images (float32 (N, 2) points for the toy sets) and int32 labels."""
+    """Load a dataset as uint8 NHWC images (float32 (N, 2) points for the toy sets) and int32 labels.
+
+    `name`: one of `DATASET_NAMES` or ``folder:PATH``. `image_size` resizes to a square
+    (centre crop, antialiased), `channels` converts to 1 (grey) or 3 (colour).
+    """
+    from gan_course.data import folders
+
+    folders.check_image_options(image_size, channels)
+    if folders.is_folder_spec(name):
+        return folders.load_folder(name, split=split, image_size=image_size, channels=channels)
     if name not in DATASET_NAMES:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)}")
+        raise ValueError(
+            f"unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)} or folder:PATH"
+        )
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose 'train' or 'test'")
-    cache_dir = Path(cache_dir) if cache_dir is not None else None
+    if name in ("ring8", "grid25") and (image_size or channels):
+        raise ValueError(f"{name} holds 2-D points; --image-size and --channels apply to images")
+    images, labels = _load_named(name, split, Path(cache_dir) if cache_dir is not None else None)
+    return folders.fit_images(images, image_size=image_size, channels=channels), labels
+
+
+def _load_named(name: str, split: str, cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     if name == "mnist_5k":
         return _load_mnist_5k(split)
     if name in ("ring8", "grid25"):

@@ -32,6 +32,12 @@ if TYPE_CHECKING:  # keras is imported lazily, so importing this module stays ch
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "digit_classifier.weights.h5"
 FEATURE_LAYER = "features"
 FEATURE_DIM = 128
+# Precision, recall and the recognisable share use the first conv block instead (see
+# gan_course/evaluation/precision_recall.py for why): its (12, 12, 32) output, averaged
+# over 3x3 cells to a 4x4 grid of 32 stroke detectors.
+STROKE_LAYER = "block1_pool"
+STROKE_CELL = 3
+STROKE_DIM = 4 * 4 * 32
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
 # Above this many images the feature extraction shows a progress bar.
@@ -73,17 +79,19 @@ def check_features(features, name: str, *, minimum: int = 2) -> np.ndarray:
 def build_digit_classifier() -> keras.Model:
     """uint8-valued images (B, 28, 28, 1) in 0..255 -> class logits (B, 10), unbounded.
 
-    The 128-d ReLU layer named "features" is what FID, KID and precision/recall use.
+    The 128-d ReLU layer named "features" is what FID and KID use; the first block's
+    pooled output ("block1_pool") gives the stroke features of precision and recall.
     """
     import keras
     from keras import layers
 
     images = keras.Input(IMAGE_SHAPE, name="images")
     x = layers.Rescaling(1.0 / 255.0)(images)
-    for filters in (32, 64):
+    for block, filters in enumerate((32, 64), start=1):
         for _ in range(2):
             x = layers.Conv2D(filters, 3, activation="relu")(x)  # valid padding shrinks by 2
-        x = layers.MaxPooling2D()(x)  # (B, 12, 12, 32) then (B, 4, 4, 64)
+        # (B, 12, 12, 32) then (B, 4, 4, 64); named, so the stroke features find block 1
+        x = layers.MaxPooling2D(name=f"block{block}_pool")(x)
     x = layers.Flatten()(x)  # (B, 1024)
     x = layers.Dropout(0.3)(x)
     features = layers.Dense(FEATURE_DIM, activation="relu", name=FEATURE_LAYER)(x)  # (B, 128)
@@ -105,28 +113,36 @@ def load_digit_classifier() -> keras.Model:
 
 
 @functools.lru_cache(maxsize=1)
-def _features_and_logits_model():
+def _outputs_model():
     import keras
+    from keras import layers
 
     model = load_digit_classifier()
-    return keras.Model(model.input, [model.get_layer(FEATURE_LAYER).output, model.output])
+    strokes = layers.AveragePooling2D(STROKE_CELL)(model.get_layer(STROKE_LAYER).output)
+    strokes = layers.Flatten()(strokes)  # (B, 4 * 4 * 32)
+    return keras.Model(model.input, [model.get_layer(FEATURE_LAYER).output, strokes, model.output])
 
 
 def _run_batched(images: np.ndarray, batch_size: int, progress: bool | None):
-    """(features (N, 128) float64, logits (N, 10) float64) for checked uint8 images."""
+    """(features (N, 128), strokes (N, 512), logits (N, 10)), float64, for checked images."""
     from tqdm.auto import tqdm
 
-    model = _features_and_logits_model()
+    model = _outputs_model()
     if progress is None:
         progress = len(images) >= PROGRESS_THRESHOLD
-    features, logits = [], []
+    outputs = ([], [], [])
     starts = range(0, len(images), batch_size)
     for start in tqdm(starts, disable=not progress, unit="batch", desc="classifier"):
         batch = images[start : start + batch_size].astype(np.float32)
-        batch_features, batch_logits = model(batch, training=False)
-        features.append(np.asarray(batch_features, dtype=np.float64))
-        logits.append(np.asarray(batch_logits, dtype=np.float64))
-    return np.concatenate(features), np.concatenate(logits)
+        for collected, output in zip(outputs, model(batch, training=False)):
+            collected.append(np.asarray(output, dtype=np.float64))
+    return tuple(np.concatenate(collected) for collected in outputs)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)  # stable softmax
+    exponentials = np.exp(logits)
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
 
 
 def digit_features(images, *, batch_size: int = 500, progress: bool | None = None) -> np.ndarray:
@@ -134,29 +150,37 @@ def digit_features(images, *, batch_size: int = 500, progress: bool | None = Non
     return _run_batched(check_images(images), batch_size, progress)[0]
 
 
+def stroke_features(images, *, batch_size: int = 500, progress: bool | None = None) -> np.ndarray:
+    """uint8 images -> first-block stroke features on a 4x4 grid, float64 (N, 512), >= 0."""
+    return _run_batched(check_images(images), batch_size, progress)[1]
+
+
 def digit_probabilities(
     images, *, batch_size: int = 500, progress: bool | None = None
 ) -> np.ndarray:
     """uint8 images -> softmax class probabilities, float64 (N, 10), rows sum to 1."""
-    logits = _run_batched(check_images(images), batch_size, progress)[1]
-    logits = logits - logits.max(axis=1, keepdims=True)  # stable softmax
-    exponentials = np.exp(logits)
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
+    return _softmax(_run_batched(check_images(images), batch_size, progress)[2])
 
 
 def features_and_probabilities(
     images, *, batch_size: int = 500, progress: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Both of the above from one pass over the images."""
-    features, logits = _run_batched(check_images(images), batch_size, progress)
-    logits = logits - logits.max(axis=1, keepdims=True)
-    exponentials = np.exp(logits)
-    return features, exponentials / exponentials.sum(axis=1, keepdims=True)
+    """(features (N, 128), probabilities (N, 10)) from one pass over the images."""
+    features, _, logits = _run_batched(check_images(images), batch_size, progress)
+    return features, _softmax(logits)
+
+
+def all_outputs(
+    images, *, batch_size: int = 500, progress: bool | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features (N, 128), stroke features (N, 512), probabilities (N, 10)) in one pass."""
+    features, strokes, logits = _run_batched(check_images(images), batch_size, progress)
+    return features, strokes, _softmax(logits)
 
 
 def predict_digits(images, *, batch_size: int = 500, progress: bool | None = None) -> np.ndarray:
     """uint8 images -> predicted digit per image, int64 (N,)."""
-    logits = _run_batched(check_images(images), batch_size, progress)[1]
+    logits = _run_batched(check_images(images), batch_size, progress)[2]
     return np.argmax(logits, axis=1)
 
 

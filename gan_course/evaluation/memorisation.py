@@ -11,7 +11,9 @@ from its nearest training digit? The ratio of the two medians is
     report = memorisation(samples, train_images, held_out_images)
     report.ratio, report.closest_sample_indices, report.closest_train_indices
 
-Distances are Euclidean on pixels scaled to [0, 1] (a 28x28 image has 784 of them).
+Distances are Euclidean on pixels scaled to [0, 1] (a 28x28 image has 784 of them). Any
+uint8 image size works, so the same test runs on your own images
+(gan_course.evaluation.own_data); queries and references must share one shape.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-
-from gan_course.evaluation.classifier import check_images
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,14 +37,36 @@ class MemorisationReport:
     closest_distances: np.ndarray  # (closest,)
 
 
+def check_pixel_images(images, *, name: str = "images") -> np.ndarray:
+    """`images` as uint8 (N, H, W, C) of any size, or ValueError saying what is wrong."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(
+            f"{name} must be uint8 pixels 0..255, got dtype {images.dtype}; convert "
+            "generator outputs with gan_course.data.to_uint8(images, scale) first"
+        )
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(
+            f"{name} must be a non-empty (N, H, W) or (N, H, W, C), got {images.shape}"
+        )
+    return images
+
+
 def _as_flat_unit(images: np.ndarray) -> np.ndarray:
-    return images.reshape(len(images), -1).astype(np.float32) / 255.0  # (N, 784)
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0  # (N, H*W*C)
 
 
 def nearest_neighbours(queries, references, *, block: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """For each uint8 query image: (distance to the nearest reference image, its index)."""
-    queries = _as_flat_unit(check_images(queries, name="queries"))
-    references = _as_flat_unit(check_images(references, name="references"))
+    queries = check_pixel_images(queries, name="queries")
+    references = check_pixel_images(references, name="references")
+    if queries.shape[1:] != references.shape[1:]:
+        raise ValueError(
+            f"queries {queries.shape[1:]} and references {references.shape[1:]} differ in shape"
+        )
+    queries, references = _as_flat_unit(queries), _as_flat_unit(references)
     reference_norms = np.sum(references.astype(np.float64) ** 2, axis=1)
     distances = np.empty(len(queries))
     indices = np.empty(len(queries), np.int64)
@@ -64,7 +86,7 @@ def nearest_neighbours(queries, references, *, block: int = 1000) -> tuple[np.nd
 
 
 def memorisation(samples, train_images, held_out_images, *, closest: int = 8) -> MemorisationReport:
-    """Compare samples' nearest-training-image distances with those of held-out real digits."""
+    """Compare samples' nearest-training-image distances with those of held-out real images."""
     if not isinstance(closest, int) or closest < 1:
         raise ValueError(f"closest must be a positive integer, got {closest!r}")
     sample_distances, sample_nearest = nearest_neighbours(samples, train_images)

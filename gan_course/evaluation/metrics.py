@@ -8,20 +8,14 @@ are uint8 (N, 28, 28) or (N, 28, 28, 1), as `gan-course sample` writes them; the
     from gan_course.evaluation.metrics import evaluate_samples
     row = evaluate_samples(samples, real=train_images, train=train_images, held_out=test_images)
 
-Calibration (benchmarks/calibrate_metrics.py, 2026-11-23, 2-core AMD EPYC, TF 2.21;
-reference = the 4,500 mnist_5k training images; details in benchmarks/README.md):
-
-    set (n = 500 unless shown)       FID       KID (SE)  score  prec  recall  min share     KL  memo
-    held-out real digits             6.3   -0.02 (0.10)   9.51  0.87    0.87      0.096  0.000  1.00
-    copies of training digits        2.5   -0.21 (0.05)   9.69  1.00    0.91      0.098  0.000  0.00
-    held-out digits blurred         52.6    5.43 (0.38)   8.73  0.97    0.17      0.094  0.001  0.92
-    uniform noise                  405.9   16.67 (0.27)   1.01  0.88    0.00      0.000  2.303  2.97
-    one held-out digit repeated    622.6   70.49 (0.63)   1.00  1.00    0.00      0.000  2.303  1.16
-    digits 0, 1, 2 only (n = 150)  226.8   15.83 (1.64)   3.31  0.89    0.27      0.000  1.115  1.02
-
 Lower is better for FID, KID and KL to uniform; higher for the classifier score (max 10),
-precision, recall and the smallest class share; memorisation near 1 is healthy, near 0
-means copies of training digits. Read precision with recall (see precision_recall.py).
+the recognisable share, precision, recall (overall and per class) and the smallest class
+share; memorisation near 1 is healthy, near 0 means copies of training digits. KID is
+reported raw (`kid_raw`, the unbiased MMD^2 itself, not the x1000 of Inception-feature
+papers): on these features it runs from ~0 for real digits to ~70 for one repeated digit.
+What each number says about sets of known quality (real, blurred, three classes, noise,
+one repeated digit), and which orderings each metric is checked on: benchmarks/README.md,
+"Metric calibration" (`python benchmarks/calibrate_metrics.py`).
 """
 
 from __future__ import annotations
@@ -33,10 +27,14 @@ import numpy as np
 
 from gan_course.evaluation import classifier
 from gan_course.evaluation.classifier import check_features
+from gan_course.evaluation.precision_recall import (
+    inside_real_manifold,
+    per_class_recall_from_features,
+    precision_recall_from_features,
+)
 from gan_course.evaluation.precision_recall import (  # re-exported: every metric lives in metrics
     precision_recall as precision_recall,
 )
-from gan_course.evaluation.precision_recall import precision_recall_from_features
 
 NUM_CLASSES = classifier.NUM_CLASSES
 
@@ -223,31 +221,87 @@ def conditional_accuracy(images, requested_labels) -> float:
     return float(np.mean(predicted == requested))
 
 
-def evaluate_samples(samples, *, real, train=None, held_out=None, k: int = 3) -> dict:
+# A sample is recognisable when the classifier names its digit with at least this
+# confidence and it lies among real digits (below). The confidence alone is not enough:
+# a softmax classifier trained on digits only is sure of itself on anything, and gives 99%
+# of uniform-noise images a confidence >= 0.9. The gate asks that the sample be inside
+# the reals' k-NN manifold on the stroke features (precision_recall.py), with k = 10
+# rather than precision's 3 so that it turns away only images unlike every digit: 98% of
+# held-out real digits pass it, uniform noise never does.
+RECOGNISABLE_CONFIDENCE = 0.9
+RECOGNISABLE_K = 10
+
+
+def recognisable_share_from_outputs(probabilities, inside_real_digits) -> float:
+    """Share of samples with top class probability >= 0.9 that are inside the real manifold."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    inside = np.asarray(inside_real_digits, dtype=bool)
+    if p.ndim != 2 or len(p) == 0 or inside.shape != (len(p),):
+        raise ValueError("probabilities must be (N, classes) and inside_real_digits (N,) booleans")
+    return float(np.mean((p.max(axis=1) >= RECOGNISABLE_CONFIDENCE) & inside))
+
+
+def recognisable_share(images, *, real) -> float:
+    """Share of uint8 images the classifier names confidently and that look like real digits."""
+    _, real_strokes, _ = classifier.all_outputs(real)
+    _, strokes, probabilities = classifier.all_outputs(images)
+    inside = inside_real_manifold(real_strokes, strokes, k=RECOGNISABLE_K)
+    return recognisable_share_from_outputs(probabilities, inside)
+
+
+def _conditional_scores(predicted, labels, real_strokes, real_labels, strokes, k: int) -> dict:
+    """Requested-digit accuracy and per-class recall (collapse inside a class shows here)."""
+    labels = np.asarray(labels)
+    if labels.shape != predicted.shape or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be {len(predicted)} integers, got shape {labels.shape}")
+    if real_labels is None:
+        raise ValueError("per-class recall needs real_labels, the digit of each real image")
+    per_class = per_class_recall_from_features(real_strokes, real_labels, strokes, labels, k=k)
+    return {
+        "conditional_accuracy": float(np.mean(predicted == labels)),
+        "per_class_recall_mean": float(per_class.mean()),
+        "per_class_recall_min": float(per_class.min()),
+    }
+
+
+def evaluate_samples(
+    samples, *, real, train=None, held_out=None, k: int = 3, labels=None, real_labels=None
+) -> dict:
     """One table row for uint8 samples against uint8 real images (classifier run once per set).
 
-    Keys: n, fid, kid, kid_se, classifier_score, precision, recall, min_class_share,
-    kl_to_uniform, memorisation (NaN unless both `train` and `held_out` are given).
+    Keys: n, fid, kid_raw, kid_raw_se, classifier_score, recognisable_share, precision,
+    recall, min_class_share, kl_to_uniform, memorisation (NaN unless both `train` and
+    `held_out` are given). With `labels` (the digit each sample was asked for) and
+    `real_labels` (the digit of each real image) also conditional_accuracy,
+    per_class_recall_mean and per_class_recall_min.
     """
     from gan_course.evaluation.memorisation import memorisation
 
-    real_features = classifier.digit_features(real)
-    fake_features, probabilities = classifier.features_and_probabilities(samples)
+    real_features, real_strokes, _ = classifier.all_outputs(real)
+    fake_features, fake_strokes, probabilities = classifier.all_outputs(samples)
     kid_mean, kid_se = kid_from_features(real_features, fake_features)
-    precision, recall = precision_recall_from_features(real_features, fake_features, k=k)
-    balance = class_balance_from_labels(np.argmax(probabilities, axis=1))
+    precision, recall = precision_recall_from_features(real_strokes, fake_strokes, k=k)
+    inside = inside_real_manifold(real_strokes, fake_strokes, k=RECOGNISABLE_K)
+    predicted = np.argmax(probabilities, axis=1)
+    balance = class_balance_from_labels(predicted)
     ratio = math.nan
     if train is not None and held_out is not None:
         ratio = memorisation(samples, train, held_out).ratio
-    return {
+    row = {
         "n": len(fake_features),
         "fid": fid_from_features(real_features, fake_features),
-        "kid": kid_mean,
-        "kid_se": kid_se,
+        "kid_raw": kid_mean,
+        "kid_raw_se": kid_se,
         "classifier_score": score_from_probabilities(probabilities),
+        "recognisable_share": recognisable_share_from_outputs(probabilities, inside),
         "precision": precision,
         "recall": recall,
         "min_class_share": balance["min_share"],
         "kl_to_uniform": balance["kl_to_uniform"],
         "memorisation": ratio,
     }
+    if labels is not None:
+        row.update(
+            _conditional_scores(predicted, labels, real_strokes, real_labels, fake_strokes, k)
+        )
+    return row

@@ -180,16 +180,25 @@ def make_autoencoder_train_step(
     return tf.function(step, jit_compile=jit_compile)
 
 
-def held_out_images(image_shape, count: int = 64, seed: int = 0):
+def held_out_images(image_shape, count: int = 64, seed: int = 0, *, images=None):
     """`count` held-out test images in [0, 1] for progress grids: (count, H, W, C) float32.
 
-    The setup function is not told the dataset's name, so the shape picks it: 28x28x1 uses
-    the embedded mnist_5k test split, 32x32x3 the cached CIFAR-10 test split.
+    `images` (uint8 (N, H, W, C)) are the run's own held-out images, which the run driver
+    passes for your own data (a folder, or a resized set); fewer than `count` repeat.
+    Without them the shape picks the set, since the setup function is not told the
+    dataset's name: 28x28x1 uses the embedded mnist_5k test split, 32x32x3 the cached
+    CIFAR-10 test split.
     """
     import numpy as np
 
     from gan_course.data import load_dataset
 
+    if images is not None:
+        if len(images) == 0:
+            raise ValueError("no held-out images to show in the progress grids")
+        order = np.random.default_rng(seed).permutation(len(images))
+        chosen = np.resize(order, count)  # every image once before any repeats
+        return np.asarray(images)[chosen].astype("float32") / 255.0
     by_shape = {(28, 28, 1): "mnist_5k", (32, 32, 3): "cifar10"}
     name = by_shape.get(tuple(image_shape))
     if name is None:
@@ -208,17 +217,18 @@ def build_autoencoder_setup(
     image_shape=(28, 28, 1),
     settings: RunSettings,
     fixed_images=None,
+    held_out=None,
 ):
     """Models, optimizer, RNG and compiled step for one autoencoder run (used by the CLI).
 
     An autoencoder has nothing to sample from noise (`generative=False`); its progress
     grids show reconstructions of 64 fixed held-out images (`fixed_images`, if given:
-    (N, H, W, C) in [0, 1]).
+    (N, H, W, C) in [0, 1]; else chosen from `held_out`, uint8, when the driver gives it).
     """
     encoder, decoder = build_autoencoder_models(config, image_shape=image_shape)
     variables = encoder.trainable_variables + decoder.trainable_variables
     if fixed_images is None:
-        fixed_images = held_out_images(image_shape, 64, settings.seed + 1)
+        fixed_images = held_out_images(image_shape, 64, settings.seed + 1, images=held_out)
 
     def make_step(optimizers, rng):
         return make_autoencoder_train_step(

@@ -185,12 +185,17 @@ def build_cyclegan_models(config: CycleGANConfig, *, image_shape=(28, 28, 1)) ->
     return generators | discriminators
 
 
-@family_setup(RUN_DEFAULTS)
-def build_cyclegan_setup(config: CycleGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
+# Its two domains are grey line images a dilation apart (thin and thick strokes): colour
+# photos have no strokes to thicken, so the command line trains it on one channel only.
+@family_setup(RUN_DEFAULTS, channels=(1,))
+def build_cyclegan_setup(
+    config: CycleGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings, held_out=None
+):
     """Models, optimizers and compiled step for one CycleGAN run (used by the CLI).
 
     CycleGAN translates images and draws nothing from noise (`generative=False`); the
-    progress grids show six held-out digits per row: a | G(a) | F(G(a)) | b | F(b) | G(F(b)).
+    progress grids show six held-out images per row: a | G(a) | F(G(a)) | b | F(b) | G(F(b))
+    (from `held_out`, uint8, when the run driver gives it; else held-out digits).
     """
     from gan_course.models.autoencoder import held_out_images
     from gan_course.models.cyclegan_step import make_cyclegan_train_step
@@ -204,8 +209,8 @@ def build_cyclegan_setup(config: CycleGANConfig, *, image_shape=(28, 28, 1), set
     generator_ab, generator_ba = models["generator_ab"], models["generator_ba"]
     discriminator_a, discriminator_b = models["discriminator_a"], models["discriminator_b"]
     # 12 held-out digits, [0, 1] -> [-1, 1]: six shown as A, six thickened as B.
-    held_out = held_out_images(image_shape, 12, settings.seed + 1) * 2.0 - 1.0
-    fixed_a, fixed_b = held_out[:6], np.asarray(thicken(held_out[6:], config.dilation))
+    shown = held_out_images(image_shape, 12, settings.seed + 1, images=held_out) * 2.0 - 1.0
+    fixed_a, fixed_b = shown[:6], np.asarray(thicken(shown[6:], config.dilation))
 
     def make_step(optimizers, rng):  # nothing is random in the step: `rng` goes unused
         return make_cyclegan_train_step(

@@ -240,15 +240,29 @@ def psnr(targets, outputs) -> float:
     return float("inf") if error == 0 else float(10.0 * np.log10(255.0**2 / error))
 
 
+def _grid_inputs(image_shape, task: str, held_out, *, seed: int):
+    """The grids' 18 fixed inputs (3 input/output pairs a row): the run's own held-out
+    images if given, else held-out mnist_5k digits, else blank."""
+    from gan_course.data import load_dataset
+
+    if held_out is not None:
+        shown = np.asarray(held_out)[np.resize(np.arange(len(held_out)), 18)]
+        return make_pairs(shown, task, seed=seed)[0]
+    if tuple(image_shape) == (28, 28, 1):
+        digits, _ = load_dataset("mnist_5k", split="test")
+        return make_pairs(digits[::28][:18], task, seed=seed)[0]
+    return np.zeros((18, *image_shape), np.float32)
+
+
 @family_setup(RUN_DEFAULTS)
-def build_pix2pix_setup(config: Pix2PixConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
+def build_pix2pix_setup(
+    config: Pix2PixConfig, *, image_shape=(28, 28, 1), settings: RunSettings, held_out=None
+):
     """Models, optimizers, RNG and compiled step for one pix2pix run (used by the CLI).
 
     pix2pix translates given inputs and draws nothing from noise (`generative=False`); its
-    progress grids pair 18 fixed held-out inputs with their translations.
+    progress grids pair 18 fixed held-out inputs (`held_out`, if given) with translations.
     """
-    from gan_course.data import load_dataset
-
     generator = build_pix2pix_generator(
         image_shape=image_shape,
         filters=config.generator_filters,
@@ -257,13 +271,7 @@ def build_pix2pix_setup(config: Pix2PixConfig, *, image_shape=(28, 28, 1), setti
     discriminator = build_pix2pix_discriminator(
         image_shape=image_shape, filters=config.discriminator_filters
     )
-    # Progress grids: 18 held-out mnist_5k inputs (the course's digits), each followed by
-    # its translation (3 pairs a row with 6 columns).
-    if tuple(image_shape) == (28, 28, 1):
-        held_out, _ = load_dataset("mnist_5k", split="test")
-        fixed_inputs, _ = make_pairs(held_out[::28][:18], config.task, seed=settings.seed + 1)
-    else:
-        fixed_inputs = np.zeros((18, *image_shape), np.float32)
+    fixed_inputs = _grid_inputs(image_shape, config.task, held_out, seed=settings.seed + 1)
 
     def input_output_pairs(inputs):  # (N, H, W, C) -> (2N, H, W, C): input, output, ...
         outputs = np.asarray(generator(inputs, training=False))

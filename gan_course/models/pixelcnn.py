@@ -198,7 +198,7 @@ def make_pixelcnn_sampler(model):
     return sample
 
 
-@family_setup(RUN_DEFAULTS)
+@family_setup(RUN_DEFAULTS, channels=(1,))  # one binarised grey channel
 def build_pixelcnn_setup(config: PixelCNNConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """Model, optimizer, RNG and compiled step for one PixelCNN run (used by the CLI)."""
     model = build_pixelcnn(

@@ -42,6 +42,9 @@ class WGANConfig:
     learning_rate: float = 5e-5
     clip_value: float = 0.01
     critic_steps: int = 5
+    # Samples come from a moving average of the generator's weights, as in the DCGAN
+    # (gan_course.training.weight_average); 0 samples from the trained weights themselves.
+    weight_average_decay: float = 0.999
 
     def __post_init__(self):
         validate_positive(self, "latent_dim", "learning_rate", "clip_value", "critic_steps")
@@ -62,6 +65,7 @@ class WGANGPConfig:
     beta_2: float = 0.9
     gp_weight: float = 10.0
     critic_steps: int = 5
+    weight_average_decay: float = 0.999  # as in WGANConfig
 
     def __post_init__(self):
         validate_positive(self, "latent_dim", "learning_rate", "gp_weight", "critic_steps")
@@ -71,6 +75,10 @@ class WGANGPConfig:
 
 
 def _validate_common(config) -> None:
+    if not 0.0 <= config.weight_average_decay < 1.0:
+        raise ValueError(
+            f"weight_average_decay must be in [0, 1) (0.999 averages, 0 turns it off), got {config.weight_average_decay!r}"
+        )
     if len(config.generator_filters) != 2 or len(config.critic_filters) != 2:
         raise ValueError("the WGAN uses two up/down-sampling stages: give two filter widths each")
     if config.critic_normalization not in NORMALIZATIONS:
@@ -144,13 +152,15 @@ def make_wgan_train_step(
     critic_steps: int = 5,
     clip_value: float | None = None,
     gp_weight: float | None = None,
+    weight_average=None,
     jit_compile: bool = False,
 ):
     """Return `train_step(images) -> dict of scalar tensors`, compiled with `tf.function`.
 
     One call = `critic_steps` critic updates (fresh noise each; the real batch is reused,
     where the paper draws a new one each time) and one generator update. Set exactly one
-    of `clip_value` (WGAN) or `gp_weight` (WGAN-GP).
+    of `clip_value` (WGAN) or `gp_weight` (WGAN-GP). `weight_average` (a `WeightAverage`
+    of the generator) is updated after each generator update.
     """
     _check_step_options(critic_steps, clip_value, gp_weight)
 
@@ -181,6 +191,8 @@ def make_wgan_train_step(
             fake = generator(noise, training=True)
             g_loss = losses.wasserstein_generator_loss(critic(fake, training=True))
         g_grad_norm = apply_update(tape, g_loss, generator.trainable_variables, generator_optimizer)
+        if weight_average is not None:
+            weight_average.update()
         return {
             "critic_loss": total_loss,
             "generator_loss": g_loss,
@@ -196,6 +208,7 @@ def make_wgan_train_step(
 def _build_setup(config, optimizer, *, image_shape, settings: RunSettings, clip_value, gp_weight):
     """The setup both variants share; `optimizer` is the spec of both networks' optimizers."""
     from gan_course.models.dcgan import build_dcgan_generator
+    from gan_course.training.weight_average import WeightAverage
 
     generator = build_dcgan_generator(
         latent_dim=config.latent_dim, image_shape=image_shape, filters=config.generator_filters
@@ -205,6 +218,12 @@ def _build_setup(config, optimizer, *, image_shape, settings: RunSettings, clip_
         filters=config.critic_filters,
         normalization=config.critic_normalization,
     )
+    models, sampler, extra_state = {"generator": generator, "critic": critic}, generator, {}
+    average = None
+    if config.weight_average_decay > 0:
+        average = WeightAverage(generator, decay=config.weight_average_decay)
+        models["generator_average"] = sampler = average.average
+        extra_state["generator_average_updates"] = average.updates
 
     def make_step(optimizers, rng):
         return make_wgan_train_step(
@@ -217,21 +236,23 @@ def _build_setup(config, optimizer, *, image_shape, settings: RunSettings, clip_
             critic_steps=config.critic_steps,
             clip_value=clip_value,
             gp_weight=gp_weight,
+            weight_average=average,
             jit_compile=settings.jit_compile,
         )
 
     return assemble_setup(
         settings,
-        models={"generator": generator, "critic": critic},
+        models=models,
         optimizers={
             "generator": (optimizer, generator.trainable_variables),
             "critic": (optimizer, critic.trainable_variables),
         },
         make_step=make_step,
-        sample=lambda noise: generator(noise, training=False),
+        sample=lambda noise: sampler(noise, training=False),
         fixed_inputs=fixed_noise(64, config.latent_dim, settings.seed + 1),
         scale="gan",
         latent_dim=config.latent_dim,
+        extra_state=extra_state,
         # The GAN monitor reads sigmoid(logits) as probabilities; a critic's scores are not.
         monitor=None,
     )

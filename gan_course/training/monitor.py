@@ -120,6 +120,7 @@ class GANMonitor(Callback):
         scale: str = "gan",
         evaluation_size: int = 200,
         seed: int = 0,
+        num_classes: int = 10,
         thresholds: MonitorThresholds | None = None,
         verbose: bool = True,
     ):
@@ -140,7 +141,7 @@ class GANMonitor(Callback):
         self.conditional = real_labels is not None
         if self.conditional:
             self.real_labels = np.asarray(real_labels, dtype=np.int32)[chosen]
-            self.fake_labels = np.arange(evaluation_size, dtype=np.int32) % 10
+            self.fake_labels = np.arange(evaluation_size, dtype=np.int32) % num_classes
         self.real_diversity = None  # computed on the first epoch, then reused
 
     def _features(self, images_uint8: np.ndarray) -> np.ndarray:

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
+from gan_course.config import IMAGE_SIZES
 from gan_course.training.settings import STRATEGIES, RunSettings, resolve_settings
 
 OUTPUTS = ("images", "points", "image_pairs")
@@ -39,6 +41,19 @@ class Monitored:
 
     generator: str = "generator"
     discriminator: str = "discriminator"
+
+
+@dataclasses.dataclass(frozen=True)
+class IterativeSampler:
+    """Declares that the family samples by iterative denoising (DDPM): `sample` runs
+    `default_steps` DDIM steps, and `draw(noise, *, ddim_steps, seed)` runs another number
+    (1 to `timesteps`) or, with `ddim_steps=None`, the ancestral sampler over all
+    `timesteps`, whose per-step noise `seed` fixes (`gan-course sample --ddim-steps N`,
+    `--ancestral`). `draw` returns images in the setup's `scale` range."""
+
+    draw: Callable
+    timesteps: int
+    default_steps: int
 
 
 @dataclasses.dataclass
@@ -58,6 +73,7 @@ class TrainingSetup:
     generative: bool = True  # False for plain autoencoders: nothing to sample from noise
     latent_dim: int | None = None
     monitor: Monitored | None = None  # the GAN monitor applies (image GANs)
+    iterative: IterativeSampler | None = None  # samples by iterative denoising (DDPM)
     extra_state: dict = dataclasses.field(default_factory=dict)  # more variables to checkpoint
 
     @property
@@ -114,19 +130,27 @@ def family_setup(
     *,
     precisions: tuple[str, ...] = ALL_PRECISIONS,
     strategies: tuple[str, ...] = STRATEGIES,
+    image_sizes: tuple[int, ...] = IMAGE_SIZES,
+    channels: tuple[int, ...] = (1, 3),
 ):
     """Decorate a family's `build_*_setup(config, *, image_shape, settings)`.
 
     The wrapper takes `settings=None` (a `RunSettings`; unset fields come from
     `run_defaults`, then the package's base defaults), refuses a precision or a strategy
     the family does not support with a ValueError, and builds everything under the
-    settings' Keras precision policy. It exposes `run_defaults`, `precisions` and
-    `strategies` for the registry and the command line.
+    settings' Keras precision policy. It exposes `run_defaults`, `precisions`,
+    `strategies`, and the square `image_sizes` and `channels` the command line trains
+    image families on, for the registry and the command line.
+
+    A build that also takes `held_out` (uint8 held-out real images (N, H, W, C), for its
+    progress grids) gets it when the run driver gives one; `takes_held_out` says so.
     """
 
     def decorate(build):
+        takes_held_out = "held_out" in inspect.signature(build).parameters
+
         @functools.wraps(build)
-        def setup(config, *, settings: RunSettings | None = None, **shape):
+        def setup(config, *, settings: RunSettings | None = None, held_out=None, **shape):
             from gan_course.training.precision import precision_policy, resolve_precision
 
             settings = resolve_settings(settings, run_defaults)
@@ -142,12 +166,17 @@ def family_setup(
                     f"choose one of {', '.join(strategies)}"
                 )
             settings = _without_xla_on_several_replicas(settings)
+            if takes_held_out:
+                shape["held_out"] = held_out
             with precision_policy(settings.precision):
                 return build(config, settings=settings, **shape)
 
         setup.run_defaults = run_defaults
         setup.precisions = precisions
         setup.strategies = strategies
+        setup.image_sizes = image_sizes
+        setup.image_channels = channels
+        setup.takes_held_out = takes_held_out
         return setup
 
     return decorate
@@ -180,6 +209,7 @@ def assemble_setup(
     generative: bool = True,
     latent_dim: int | None = None,
     monitor: Monitored | None = None,
+    iterative: IterativeSampler | None = None,
     extra_state: dict | None = None,
 ) -> TrainingSetup:
     """Build the optimizers and the RNG, make the compiled step, and declare the setup.
@@ -208,6 +238,7 @@ def assemble_setup(
         generative=generative,
         latent_dim=latent_dim,
         monitor=monitor,
+        iterative=iterative,
         extra_state=dict(extra_state or {}),
     )
 
