@@ -154,6 +154,8 @@ def run_job(job: Job, out: Path, *, host: str, scale: float) -> dict:
         began = time.monotonic()
         entry.update(result_of(job, log))
         entry["score_seconds"] = round(time.monotonic() - began, 1)
+        if not job.commands:  # measured in this process (calibration)
+            entry["wall_seconds"] = [entry["score_seconds"]]
     except subprocess.CalledProcessError as error:
         entry["error"] = f"exit code {error.returncode} from `{shown(error.cmd)}` (log: {log})"
     entry["steps"] = steps_trained(job, log)

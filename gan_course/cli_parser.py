@@ -250,7 +250,7 @@ def _add_sample(commands) -> None:
         "--ddim-steps",
         type=_positive_int,
         metavar="N",
-        help="diffusion models (ddpm): DDIM steps, 1 to the run's timesteps (default: the run's sampling_steps, 50)",
+        help="diffusion models (ddpm): DDIM steps, 1 to the run's timesteps (default: the run's sampling_steps, 25)",
     )
     sample.add_argument(
         "--ancestral",

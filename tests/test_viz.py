@@ -84,5 +84,5 @@ def test_figures_are_drawn_at_100_dpi_whatever_the_notebook_default(tmp_path, mo
     history_axes = viz.plot_history([{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.5}])
     assert grid_axes.figure.dpi == history_axes.figure.dpi == viz.FIGURE_DPI >= 100
     plt.close("all")
-    scatter = viz.save_scatter(tmp_path / "points.png", np.zeros((10, 2)), size=3.0)
+    scatter = viz.save_scatter(tmp_path / "points.png", np.arange(20.0).reshape(10, 2), size=3.0)
     assert iio.imread(scatter).shape[:2] == (300, 300)  # 3 inches at 100 dpi

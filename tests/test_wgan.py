@@ -49,9 +49,11 @@ def test_config_validation():
     )
     assert (WGANGPConfig().gp_weight, WGANGPConfig().learning_rate, WGANGPConfig().beta_2) == (
         10.0,
-        1e-4,
+        2e-4,
         0.9,
     )
+    with pytest.raises(ValueError, match="weight_average_decay"):
+        WGANGPConfig(weight_average_decay=1.0)
 
 
 def test_step_needs_exactly_one_lipschitz_method():

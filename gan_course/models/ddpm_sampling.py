@@ -12,7 +12,9 @@ and the two samplers differ in where they go next:
   each step; it comes from a stateless generator keyed by (seed, t), so a seed fixes it.
 - **DDIM** with eta = 0 (Song et al. 2021): x_prev = sqrt(alpha_bar_prev) x0_hat +
   sqrt(1 - alpha_bar_prev) eps_hat, no fresh noise, so x_T alone fixes the image and any
-  subset of the steps may be visited: 50 steps instead of 1000 give nearly the same images.
+  subset of the steps may be visited (Song et al. lose little quality with 50 of 1000).
+  The fresh noise of the ancestral sampler also corrects the network's errors: after short
+  training runs it draws cleaner digits than DDIM, at 1000 network calls per image.
 
 Each sampler is one `tf.function` around its whole step loop (a graph loop, as the
 PixelCNN sampler), traced once for any batch size and any number of steps.
