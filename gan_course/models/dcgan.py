@@ -20,9 +20,12 @@ from gan_course.models.packing import PackSamples, check_packing
 from gan_course.training.settings import RunSettings
 from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
 
-# 70 steps of 64 per epoch on mnist_5k. XLA off: measured slower for these convolutions on
-# a CPU (benchmarks/README.md, "XLA per family").
-RUN_DEFAULTS = RunSettings(epochs=50, batch_size=64, jit_compile=False)
+# 70 steps of 64 per epoch on mnist_5k. A 3-minute budget by default, so that the README's
+# first command ends within a few minutes on any CPU with the most training that time buys
+# (a fixed epoch count would take 4x longer on a CPU without AVX-512); running the command
+# again resumes for 3 more minutes, up to 400 epochs. XLA off: measured slower for these
+# convolutions on a CPU (benchmarks/README.md, "XLA per family").
+RUN_DEFAULTS = RunSettings(epochs=400, batch_size=64, max_minutes=3.0, jit_compile=False)
 
 
 @dataclasses.dataclass(frozen=True)
