@@ -26,8 +26,8 @@ from gan_course.training.setup import (
     fixed_noise,
 )
 
-# 70 steps of 64 per epoch on mnist_5k, 11-12 s each on a 2-core Xeon with AVX-512 (TF 2.21),
-# so 25 epochs are about 6 minutes: enough for recognisable digits. XLA off: it ran the
+# 70 steps of 64 per epoch on mnist_5k, 11-16 s each on a 2-core Xeon with AVX-512 (TF 2.21),
+# so 25 epochs are about 5-7 minutes: enough for recognisable digits. XLA off: it ran the
 # U-Net's step at about half the speed there.
 RUN_DEFAULTS = RunSettings(epochs=25, batch_size=64, jit_compile=False)
 

@@ -77,7 +77,7 @@ def build_ddpm_unet(
     (B, H, W, C), unbounded, float32 under any precision policy.
 
     `widths[i]` is the channel count of level i; H and W must be multiples of
-    2 ** (len(widths) - 1), e.g. 28 for two levels, 32 or 64 for three.
+    2 ** (len(widths) - 1): 28, 32 and 64 all work with the default three levels (28 -> 14 -> 7).
     """
     levels = len(widths)
     _, _, channels = check_image_shape(image_shape, multiple_of=2 ** (levels - 1))
