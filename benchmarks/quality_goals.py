@@ -119,9 +119,13 @@ def jobs(goal: int, out: Path, *, scale: float = 1.0, seeds=(0, 1, 2)) -> list[J
             runs.append(_trained(name, 3, label, "wgan-gp", 5 * scale, out, seed=seed))
         clipping = _trained("wgan_seed0", 3, "WGAN clipping seed 0", "wgan", 5 * scale, out, seed=0)
         return runs + [clipping]
-    if goal in (4, 5):
-        model, minutes = ("cgan", 5) if goal == 4 else ("stylegan", 10)
-        return [_trained(model, goal, f"{model}, {minutes} min", model, minutes * scale, out)]
+    if goal == 4:
+        return [_trained("cgan", 4, "cgan, 5 min", "cgan", 5 * scale, out)]
+    if goal == 5:
+        job = _trained("stylegan", 5, "stylegan, 10 min", "stylegan", 10 * scale, out)
+        mixing = [PYTHON, str(MIXING_SCRIPT.relative_to(ROOT)), "--run", str(job.run_dir)]
+        job.commands.append([*mixing, "--out", str(out)])  # its own entry in wall_seconds
+        return [job]
     if goal == 6:
         return [Job("calibration", 6, "metric calibration", kind="calibration")]
     if goal == 7:

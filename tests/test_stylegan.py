@@ -97,12 +97,12 @@ def test_one_train_step_is_finite_changes_weights_and_tracks_w_average():
     setup = build_stylegan_setup(
         StyleGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
     )
-    assert setup.monitor is not None  # the DCGAN's discriminator: one logit per image
+    assert setup.monitor is not None  # the DCGAN's discriminator: one logit per pack
     generator, discriminator = setup.models["generator"], setup.models["discriminator"]
     average = generator.get_layer("mapping").get_layer("w_average").average
     before_g = [w.numpy().copy() for w in generator.trainable_weights]
     before_d = [w.numpy().copy() for w in discriminator.trainable_weights]
-    outputs = setup.train_step(tf.random.uniform((4, 28, 28, 1), -1.0, 1.0))
+    outputs = setup.train_step(tf.random.uniform((8, 28, 28, 1), -1.0, 1.0))
     for name, value in outputs.items():
         assert value.shape == () and np.isfinite(float(value)), name
     assert any(not np.allclose(a, w.numpy()) for a, w in zip(before_g, generator.trainable_weights))
@@ -110,6 +110,52 @@ def test_one_train_step_is_finite_changes_weights_and_tracks_w_average():
         not np.allclose(a, w.numpy()) for a, w in zip(before_d, discriminator.trainable_weights)
     )
     assert float(tf.reduce_max(tf.abs(average))) > 0.0  # moved from its zero start
+
+
+def test_everything_but_the_generator_is_the_dcgan_defaults():
+    """The notebook-11 comparison changes the generator only: a drift here breaks it."""
+    from gan_course.models.dcgan import DCGANConfig
+
+    style, dcgan = StyleGANConfig(), DCGANConfig()
+    shared = {
+        "latent_dim": "latent_dim",
+        "discriminator_filters": "discriminator_filters",
+        "discriminator_packing": "discriminator_packing",
+        "learning_rate": "learning_rate",
+        "discriminator_learning_rate": "discriminator_learning_rate",
+        "beta_1": "beta_1",
+        "real_label": "real_label",
+        "weight_average_decay": "weight_average_decay",
+    }
+    for style_name, dcgan_name in shared.items():
+        assert getattr(style, style_name) == getattr(dcgan, dcgan_name), style_name
+    from gan_course.models.dcgan import RUN_DEFAULTS as DCGAN_RUN
+    from gan_course.models.stylegan import RUN_DEFAULTS as STYLE_RUN
+
+    assert STYLE_RUN.batch_size == DCGAN_RUN.batch_size
+
+
+def test_samples_come_from_the_weight_average_which_moves_after_a_step():
+    setup = build_stylegan_setup(
+        StyleGANConfig(**TINY), image_shape=(28, 28, 1), settings=RunSettings(seed=0)
+    )
+    generator, average = setup.models["generator"], setup.models["generator_average"]
+    assert average.get_layer("mapping") is not generator.get_layer("mapping")
+    before = [w.numpy().copy() for w in average.weights]
+    setup.train_step(tf.random.uniform((8, 28, 28, 1), -1.0, 1.0))
+    assert any(not np.allclose(b, w.numpy()) for b, w in zip(before, average.weights))
+    # Zero the average's last convolution: its images no longer depend on z or the noise,
+    # so samples drawn through `setup.sample` are all the same image if (and only if) they
+    # come from the average; the trained generator still varies.
+    z = tf.random.normal((4, 8))
+    last = [layer for layer in average.get_layer("synthesis").layers if hasattr(layer, "kernel")][
+        -1
+    ]
+    last.kernel.assign(tf.zeros_like(last.kernel))
+    assert float(tf.reduce_max(tf.math.reduce_std(setup.sample(z), axis=0))) < 1e-6
+    assert float(tf.reduce_max(tf.math.reduce_std(generator(z, training=False), axis=0))) > 1e-3
+    with pytest.raises(ValueError, match="packing"):
+        StyleGANConfig(discriminator_packing=0)
 
 
 def test_cli_train_then_sample(tmp_path, capsys):

@@ -39,11 +39,16 @@ class StyleGANConfig:
     # Widths at 7x7, 14x14, 28x28; the narrower of the two measured widths won.
     # measured: benchmarks/README.md, "StyleGAN-lite widths and style initialisation"
     synthesis_filters: tuple[int, ...] = (64, 32, 16)
-    discriminator_filters: tuple[int, ...] = (64, 128)  # the DCGAN discriminator's
-    learning_rate: float = 2e-4  # Adam step size for the mapping and synthesis networks
-    discriminator_learning_rate: float = 2e-4
+    # The discriminator, its packing, the learning rates, the label smoothing and the weight
+    # average are the DCGAN defaults' (tests/test_stylegan.py checks that they agree), so a
+    # comparison with the DCGAN changes the generator only.
+    discriminator_filters: tuple[int, ...] = (32, 64)
+    discriminator_packing: int = 4  # PacGAN: one logit per 4 images, as the DCGAN
+    learning_rate: float = 5e-4  # Adam step size for the mapping and synthesis networks
+    discriminator_learning_rate: float = 5e-4
     beta_1: float = 0.5
-    real_label: float = 0.9  # one-sided label smoothing, as the DCGAN defaults
+    real_label: float = 0.9  # one-sided label smoothing
+    weight_average_decay: float = 0.999  # samples come from the generator's weight average
     mixing_probability: float = 0.5  # style-mixing regularisation (0.9 in Karras et al. 2019)
     w_average_decay: float = 0.995  # moving average of w used by the truncation trick
 
@@ -52,6 +57,14 @@ class StyleGANConfig:
         validate_positive(self, "discriminator_learning_rate")
         if not 0.0 <= self.mixing_probability <= 1.0:
             raise ValueError(f"mixing_probability must be in [0, 1], got {self.mixing_probability}")
+        if not 0.0 <= self.weight_average_decay < 1.0:
+            raise ValueError(
+                f"weight_average_decay must be in [0, 1) (0 turns it off), got {self.weight_average_decay}"
+            )
+        if self.discriminator_packing < 1:
+            raise ValueError(
+                f"discriminator_packing must be >= 1, got {self.discriminator_packing}"
+            )
         if not 0.0 < self.w_average_decay < 1.0:
             raise ValueError(f"w_average_decay must be in (0, 1), got {self.w_average_decay}")
         if not 0.0 < self.real_label <= 1.0:
@@ -193,8 +206,7 @@ def make_style_mixing_fakes(mapping, synthesis, rng, *, mixing_probability: floa
 
 
 def make_stylegan_train_step(
-    mapping,
-    synthesis,
+    generator,
     discriminator,
     generator_optimizer,
     discriminator_optimizer,
@@ -202,46 +214,34 @@ def make_stylegan_train_step(
     rng,
     real_label: float = 0.9,
     mixing_probability: float = 0.5,
+    weight_average=None,
     jit_compile: bool = False,
 ):
     """Return `train_step(images) -> dict of scalar tensors`, compiled with `tf.function`.
 
-    One discriminator update, then one update of mapping + synthesis, with the
-    non-saturating loss, on fakes from `make_style_mixing_fakes`.
+    The DCGAN's step (`gan_course.training.gan_steps.make_gan_train_step`: one discriminator
+    update, then one generator update, non-saturating loss) on fakes from
+    `make_style_mixing_fakes`. `generator` is `build_stylegan_generator`'s model; its
+    "mapping" and "synthesis" layers are trained.
     """
-    import tensorflow as tf
+    from gan_course.training.gan_steps import make_gan_train_step
 
-    from gan_course import losses
-    from gan_course.training.update import apply_update
-
+    mapping, synthesis = generator.get_layer("mapping"), generator.get_layer("synthesis")
     fakes = make_style_mixing_fakes(mapping, synthesis, rng, mixing_probability=mixing_probability)
-    generator_variables = mapping.trainable_variables + synthesis.trainable_variables
-
-    def step(real):
-        batch_size = tf.shape(real)[0]
-        with tf.GradientTape() as tape:
-            fake = fakes(batch_size, False)  # the w average is updated in the G step only
-            real_logits = discriminator(real, training=True)
-            fake_logits = discriminator(fake, training=True)
-            d_loss = losses.discriminator_loss(real_logits, fake_logits, real_label=real_label)
-        d_grad_norm = apply_update(
-            tape, d_loss, discriminator.trainable_variables, discriminator_optimizer
-        )
-        with tf.GradientTape() as tape:
-            g_loss = losses.generator_loss_nonsaturating(
-                discriminator(fakes(batch_size, True), training=True)
-            )
-        g_grad_norm = apply_update(tape, g_loss, generator_variables, generator_optimizer)
-        return {
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
-            "d_grad_norm": d_grad_norm,
-            "g_grad_norm": g_grad_norm,
-        }
-
-    return tf.function(step, jit_compile=jit_compile)
+    return make_gan_train_step(
+        generator,
+        discriminator,
+        generator_optimizer,
+        discriminator_optimizer,
+        latent_dim=mapping.inputs[0].shape[1],
+        rng=rng,
+        real_label=real_label,
+        weight_average=weight_average,
+        # fakes(batch_size, training): the moving average of w (for truncation) moves in the
+        # generator's update only.
+        fakes=fakes,
+        jit_compile=jit_compile,
+    )
 
 
 @family_setup(RUN_DEFAULTS)
@@ -249,10 +249,15 @@ def build_stylegan_setup(config: StyleGANConfig, *, image_shape=(28, 28, 1), set
     """Models, optimizers, RNG and compiled step for one StyleGAN-lite run (used by the CLI).
 
     `models["generator"]` (z -> images) contains the mapping and synthesis networks:
-    `generator.get_layer("mapping")`, `generator.get_layer("synthesis")`.
+    `generator.get_layer("mapping")`, `generator.get_layer("synthesis")`. With
+    `weight_average_decay > 0`, `models["generator_average"]` is its weight average, which
+    `sample` draws from; its own "mapping" and "synthesis" layers serve mixing and truncation.
     """
     from gan_course.models.dcgan import build_dcgan_discriminator
+    from gan_course.models.packing import check_packing
+    from gan_course.training.weight_average import WeightAverage
 
+    check_packing(settings.batch_size, config.discriminator_packing)
     mapping = build_stylegan_mapping(
         latent_dim=config.latent_dim,
         w_dim=config.w_dim,
@@ -264,39 +269,45 @@ def build_stylegan_setup(config: StyleGANConfig, *, image_shape=(28, 28, 1), set
     )
     generator = build_stylegan_generator(mapping, synthesis, seed=settings.seed)
     discriminator = build_dcgan_discriminator(
-        image_shape=image_shape, filters=config.discriminator_filters
+        image_shape=image_shape,
+        filters=config.discriminator_filters,
+        packing=config.discriminator_packing,
     )
+    models = {"generator": generator, "discriminator": discriminator}
+    average, sampler, extra_state = None, generator, {}
+    if config.weight_average_decay > 0:
+        average = WeightAverage(generator, decay=config.weight_average_decay)
+        models["generator_average"] = sampler = average.average
+        extra_state["generator_average_updates"] = average.updates
 
     def make_step(optimizers, rng):
         return make_stylegan_train_step(
-            mapping,
-            synthesis,
+            generator,
             discriminator,
             optimizers["generator"],
             optimizers["discriminator"],
             rng=rng,
             real_label=config.real_label,
             mixing_probability=config.mixing_probability,
+            weight_average=average,
             jit_compile=settings.jit_compile,
         )
 
     return assemble_setup(
         settings,
-        models={"generator": generator, "discriminator": discriminator},
+        models=models,
         optimizers={
-            "generator": (
-                adam(config.learning_rate, config.beta_1),
-                mapping.trainable_variables + synthesis.trainable_variables,
-            ),
+            "generator": (adam(config.learning_rate, config.beta_1), generator.trainable_variables),
             "discriminator": (
                 adam(config.discriminator_learning_rate, config.beta_1),
                 discriminator.trainable_variables,
             ),
         },
         make_step=make_step,
-        sample=lambda z: generator(z, training=False),
+        sample=lambda z: sampler(z, training=False),
         fixed_inputs=fixed_noise(64, config.latent_dim, settings.seed + 1),
         scale="gan",
         latent_dim=config.latent_dim,
-        monitor=Monitored(),  # the DCGAN's discriminator: one logit per image
+        monitor=Monitored(),  # the DCGAN's discriminator: one logit per pack
+        extra_state=extra_state,
     )

@@ -1,7 +1,9 @@
 """The custom layers of the StyleGAN-lite generator (gan_course.models.stylegan).
 
 Each holds its own small set of weights, so the mapping and synthesis networks stay
-plain Functional models and checkpoints hold every weight, the w average included.
+plain Functional models and checkpoints hold every weight, the w average included. Each is
+registered and has a `get_config`, so `keras.models.clone_model` can copy the generator for
+its weight average (`gan_course.training.weight_average`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import keras
 from keras import layers, ops
 
 
+@keras.saving.register_keras_serializable(package="gan_course")
 class MovingAverage(layers.Layer):
     """Passes w through unchanged; when training, updates a moving average of the w's seen
     (`average`, shape (w_dim,)). Kept in the mapping model, so checkpoints hold it."""
@@ -17,6 +20,9 @@ class MovingAverage(layers.Layer):
     def __init__(self, decay: float = 0.995, **kwargs):
         super().__init__(**kwargs)
         self.decay = decay
+
+    def get_config(self):
+        return {**super().get_config(), "decay": self.decay}
 
     def build(self, input_shape):
         self.average = self.add_weight(
@@ -43,12 +49,16 @@ def global_batch_mean(values):
     return total / count
 
 
+@keras.saving.register_keras_serializable(package="gan_course")
 class LearnedConstant(layers.Layer):
     """The synthesis network's input: one learned (H, W, C) map, repeated for every image."""
 
     def __init__(self, shape, **kwargs):
         super().__init__(**kwargs)
         self.constant_shape = tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "shape": self.constant_shape}
 
     def build(self, input_shape):
         self.constant = self.add_weight(
@@ -60,6 +70,7 @@ class LearnedConstant(layers.Layer):
         return ops.broadcast_to(self.constant[None], (batch_size, *self.constant_shape))
 
 
+@keras.saving.register_keras_serializable(package="gan_course")
 class NoiseInjection(layers.Layer):
     """x + strength * noise: channel `index` of the full-size noise input, subsampled to x's
     size, times a learned per-channel strength (starts at 0: noise is learned, not imposed)."""
@@ -67,6 +78,9 @@ class NoiseInjection(layers.Layer):
     def __init__(self, index: int, **kwargs):
         super().__init__(**kwargs)
         self.index = index
+
+    def get_config(self):
+        return {**super().get_config(), "index": self.index}
 
     def build(self, input_shapes):
         self.strength = self.add_weight(
@@ -80,6 +94,7 @@ class NoiseInjection(layers.Layer):
         return features + self.strength * layer_noise
 
 
+@keras.saving.register_keras_serializable(package="gan_course")
 class AdaptiveInstanceNorm(layers.Layer):
     """AdaIN: normalise each image's channels to mean 0, variance 1, then scale by (1 + s) and
     shift by b, where (s, b) = a learned affine map of this layer's style w (Huang & Belongie 2017)."""
@@ -87,6 +102,9 @@ class AdaptiveInstanceNorm(layers.Layer):
     def __init__(self, index: int, **kwargs):
         super().__init__(**kwargs)
         self.index = index
+
+    def get_config(self):
+        return {**super().get_config(), "index": self.index}
 
     def build(self, input_shapes):
         features_shape, styles_shape = input_shapes
@@ -112,14 +130,18 @@ class AdaptiveInstanceNorm(layers.Layer):
         return normalised * (1.0 + scale[:, None, None, :]) + shift[:, None, None, :]
 
 
+@keras.saving.register_keras_serializable(package="gan_course")
 class PixelNoise(layers.Layer):
     """Draws the synthesis network's noise input (B, H, W, L) ~ N(0, 1) for the `generator`
     model; a seeded Keras generator whose state is a variable, so checkpoints hold it."""
 
     def __init__(self, shape, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.noise_shape = tuple(shape)
+        self.noise_shape, self.seed = tuple(shape), seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def get_config(self):
+        return {**super().get_config(), "shape": self.noise_shape, "seed": self.seed}
 
     def call(self, z):
         batch_size = ops.shape(z)[0]

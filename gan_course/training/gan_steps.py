@@ -30,6 +30,7 @@ def make_gan_train_step(
     weight_average=None,
     simultaneous: bool = False,
     r1_gamma: float = 0.0,
+    fakes=None,
     jit_compile: bool = False,
 ):
     """Return `train_step(batch) -> dict of scalar tensors`, compiled with `tf.function`.
@@ -42,6 +43,11 @@ def make_gan_train_step(
     `gan_course.training.weight_average.WeightAverage` of the generator) is updated after each
     generator step. `r1_gamma > 0` adds the R1 penalty gamma/2 * E||grad_x D(x)||^2 on the
     real images to the discriminator's loss (`gan_course.losses.r1_penalty`).
+
+    `fakes(batch_size, for_generator) -> images` replaces `generator(noise)` for generators
+    that draw more than one noise vector per image (StyleGAN's style mixing: see
+    `gan_course.models.stylegan.make_style_mixing_fakes`); `generator` then only supplies the
+    trainable variables. So a family that changes the generator changes nothing else.
 
     `simultaneous=True` updates both networks from one batch of fakes under two tapes, as
     the TensorFlow DCGAN tutorial does: the generator then follows the discriminator of
@@ -64,6 +70,7 @@ def make_gan_train_step(
         augment=augment,
         weight_average=weight_average,
         r1_gamma=r1_gamma,
+        fakes=fakes,
     )
     return tf.function(
         step.simultaneous if simultaneous else step.alternating, jit_compile=jit_compile
@@ -104,6 +111,7 @@ class _GANStep:
         augment,
         weight_average,
         r1_gamma,
+        fakes,
     ):
         self.generator, self.discriminator = generator, discriminator
         self.generator_optimizer = generator_optimizer
@@ -112,10 +120,14 @@ class _GANStep:
         self.generator_objective, self.real_label = generator_objective, real_label
         self.discriminator_steps, self.conditional = discriminator_steps, conditional
         self.augment, self.weight_average, self.r1_gamma = augment, weight_average, r1_gamma
+        self.fakes = fakes
 
-    def generate(self, noise, labels):
-        inputs = [noise, labels] if self.conditional else noise
-        return self.generator(inputs, training=True)
+    def generate(self, batch_size, labels, *, for_generator: bool):
+        """Fakes (B, H, W, C); `for_generator`: the generator's update, not the discriminator's."""
+        if self.fakes is not None:
+            return self.fakes(batch_size, for_generator)
+        noise = self.noise(batch_size)
+        return self.generator([noise, labels] if self.conditional else noise, training=True)
 
     def discriminate(self, images, labels, training=True):
         if self.augment is not None:
@@ -146,13 +158,13 @@ class _GANStep:
         batch_size = tf.shape(real)[0]
         for _ in range(self.discriminator_steps):  # unrolled at trace time
             with tf.GradientTape() as tape:
-                fake = self.generate(self.noise(batch_size), labels)
+                fake = self.generate(batch_size, labels, for_generator=False)
                 d_loss, real_logits, fake_logits = self.discriminator_loss(real, fake, labels)
             d_grad_norm = apply_update(
                 tape, d_loss, self.discriminator.trainable_variables, self.discriminator_optimizer
             )
         with tf.GradientTape() as tape:
-            fake = self.generate(self.noise(batch_size), labels)
+            fake = self.generate(batch_size, labels, for_generator=True)
             g_loss = self.generator_objective(self.discriminate(fake, labels))
         g_grad_norm = apply_update(
             tape, g_loss, self.generator.trainable_variables, self.generator_optimizer
@@ -163,7 +175,7 @@ class _GANStep:
         """Both networks from one batch of fakes, under two tapes (the TF tutorial's step)."""
         real, labels = batch if self.conditional else (batch, None)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generate(self.noise(tf.shape(real)[0]), labels)
+            fake = self.generate(tf.shape(real)[0], labels, for_generator=True)
             d_loss, real_logits, fake_logits = self.discriminator_loss(real, fake, labels)
             g_loss = self.generator_objective(fake_logits)
         # The backward passes read the weights recorded in the forward pass, so the
