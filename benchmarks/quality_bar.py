@@ -4,6 +4,7 @@
     python benchmarks/quality_bar.py --goals 0        # the two reference GANs, 21 min more
     python benchmarks/quality_bar.py --goals 3 --seeds 0,1,2
     python benchmarks/quality_bar.py --report         # the table from the stored results only
+    python benchmarks/quality_bar.py --publish        # commit them: benchmarks/results/, README.md
     python benchmarks/quality_bar.py --goals 1,4 --minutes-scale 0.05   # test the mechanics
 
 Goals (wall-clock training minutes on a 2-core CPU; runs and bars in quality_goals.py):
@@ -215,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="results folder (default runs/quality_bar)")
     parser.add_argument("--report", action="store_true", help="print the stored results only")
     parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="copy the stored results to benchmarks/results/ and rewrite README.md's table",
+    )
+    parser.add_argument(
         "--minutes-scale", type=float, default=1.0, help="multiply every budget (tests only)"
     )
     args = parser.parse_args(argv)
@@ -226,7 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     out = (ROOT / (args.out or default_out)).resolve()
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if not args.report:
+    if args.publish and args.minutes_scale != 1:
+        parser.error("--publish takes the unscaled results only")
+    if not (args.report or args.publish):
         from machine import machine_report
 
         host = machine_report()
@@ -241,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     text = report(load_results(out), out)
     (out / "report.md").write_text(text + "\n")
     print(text)
+    if args.publish:
+        from quality_publish import publish
+
+        publish(out)
+        print("published: benchmarks/results/, README.md's quality-bar table")
     return 0
 
 
