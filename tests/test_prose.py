@@ -85,3 +85,14 @@ def test_a_planted_history_line_is_caught(tmp_path):
         "An earlier run reached FID 72.",
         "As issue 3's bar asks, the round 2 models win.",
     ]
+
+
+def test_readme_syllabus_minutes_are_what_the_notebooks_print():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "tools" / "syllabus_minutes.py"
+    spec = importlib.util.spec_from_file_location("syllabus_minutes", path)
+    syllabus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(syllabus)
+    text = syllabus.README.read_text()
+    assert syllabus.rewritten(text) == text, "run python tools/syllabus_minutes.py"
