@@ -32,6 +32,7 @@ def measure(run: Path, *, count: int = 2000) -> dict:
     mapping, synthesis = generator.get_layer("mapping"), generator.get_layer("synthesis")
     train, _ = load_dataset("mnist_5k")
     held_out, _ = load_dataset("mnist_5k", split="test")
+    style_mixing.centre_w_average(mapping)  # the averaged mapping's own mean w
     mixing = style_mixing.mixing_scores(mapping, synthesis, count=count)
     curve = style_mixing.truncation_curve(
         mapping, synthesis, real=train, train=train, held_out=held_out, count=count

@@ -96,6 +96,22 @@ def mixing_passed(scores: dict) -> tuple[bool, bool]:
     return keeps, ink and scores["ink_follows_fine"] > scores["ink_follows_coarse"]
 
 
+def centre_w_average(mapping, *, count: int = 10_000, seed: int = 0) -> np.ndarray:
+    """Set the mapping's w average (the centre of truncation) to the mean of its own w over
+    `count` draws of z, and return it (w_dim,).
+
+    Call it on a weight-averaged mapping before truncating: the w average that training
+    tracked is a running mean of the *trained* mapping's w, and the weight average carries
+    only its average, not the mean w of the averaged mapping.
+    """
+    latent_dim = mapping.inputs[0].shape[1]
+    z = np.random.default_rng(seed).standard_normal((count, latent_dim)).astype("float32")
+    mean = np.asarray(mapping.predict(z, batch_size=1000, verbose=0)).mean(axis=0)
+    average = mapping.get_layer("w_average").average
+    average.assign(mean.astype(average.dtype))
+    return mean
+
+
 def truncation_curve(
     mapping,
     synthesis,
@@ -108,7 +124,8 @@ def truncation_curve(
     seed: int = 0,
 ) -> list[dict]:
     """FID, precision and recall of `count` samples at each psi (fresh noise, same z for all):
-    one row {psi, fid, precision, recall, recognisable_share} per psi."""
+    one row {psi, fid, precision, recall, recognisable_share} per psi. Truncation pulls w
+    towards the mapping's w average (see `centre_w_average`)."""
     from gan_course.data import to_uint8
     from gan_course.evaluation.metrics import evaluate_samples
 
