@@ -2,7 +2,7 @@
 
     python benchmarks/quality_bar.py --publish   # after the runs: copy and rewrite README.md
 
-`--publish` copies runs/quality_bar/results.json (and goal 5's stylegan_mixing.json) to
+`--publish` copies runs/quality_bar/results.json (with report.md and goal 5's stylegan_mixing.json) to
 benchmarks/results/, the only committed copy, and rewrites the block of README.md between
 the two markers below from it. tests/test_readme_results.py renders the block again from the
 committed file and fails if README.md differs, so no figure in that block can be typed by hand.
@@ -55,7 +55,7 @@ def readme_with_block(text: str, block: str) -> str:
 def publish(out: Path) -> None:
     """Copy the run's results to benchmarks/results/ and rewrite README.md's block from them."""
     PUBLISHED.mkdir(parents=True, exist_ok=True)
-    for name in ("results.json", MIXING_JSON):
+    for name in ("results.json", "report.md", MIXING_JSON):
         if (out / name).exists():
             shutil.copyfile(out / name, PUBLISHED / name)
     block = readme_block(published_results())
