@@ -36,7 +36,9 @@ def readme_block(results: dict, folder: Path = PUBLISHED) -> str:
     for host, names in hosts.items():
         dates = sorted(results[name]["date"][:10] for name in names)
         span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-        lines.append(f"Measured {span} on {host.split(';')[0]} ({host.split(';')[1].strip()}).")
+        parts = [part.strip() for part in host.split(";")]
+        details = ", ".join(part for part in parts[1:] if part.startswith(("Python", "bf16")))
+        lines.append(f"Measured {span} on {parts[0]} ({details}).")
     lines += ["", "| goal | criterion | figure | verdict |", "|---|---|---|---|"]
     for goal in ALL_GOALS:
         for index, (_, criterion, figure, verdict) in enumerate(goal_rows(results, goal, folder)):

@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def measure(run: Path, *, count: int = 2000) -> dict:
     from gan_course.data import load_dataset
@@ -65,7 +67,9 @@ def measure(run: Path, *, count: int = 2000) -> dict:
             "passed": style_mixing.truncation_passed(curve),
         },
     ]
-    return {"run": str(run), "count": count, "rows": rows, "mixing": mixing, "truncation": curve}
+    shown = run.resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown  # no home paths
+    return {"run": str(shown), "count": count, "rows": rows, "mixing": mixing, "truncation": curve}
 
 
 def main(argv=None) -> int:
