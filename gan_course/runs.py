@@ -59,12 +59,14 @@ def train_run(
     progress: bool = True,
     image_size: int | None = None,
     channels: int | None = None,
+    verbose: bool = True,
 ) -> list[dict]:
     """Train MODEL into `out_dir` (resuming if it holds a run); return the history.
 
     `settings` are the run settings (unset fields: the family's defaults, or the saved run's
     when resuming); `overrides` set fields of the model's config. `dataset` is a name or
     ``folder:PATH``; `image_size` and `channels` resize and convert it (gan_course.run_data).
+    `verbose=False` drops the line per epoch (a notebook plots the history instead).
     """
     from gan_course.data import normalise_spec
     from gan_course.seeding import set_seed
@@ -98,6 +100,7 @@ def train_run(
         checkpoint_every_steps=settings.checkpoint_every_steps,
         strategy=None if settings.strategy == "default" else distribution,
         progress=progress,
+        verbose=verbose,
     )
 
 
@@ -185,6 +188,9 @@ def _callbacks(setup, out_dir: Path, images, labels, dataset: str, tensorboard) 
 
         # Modes covered and high-quality share after every epoch (PacGAN/VEEGAN protocol).
         callbacks.append(ModeScore(setup.models["generator"], dataset, latent_dim=setup.latent_dim))
+    points = setup.output == "points"
+    if points:
+        from gan_course.data.mixtures import mode_centres
     callbacks.append(
         SampleGrids(
             setup.sample,
@@ -192,6 +198,10 @@ def _callbacks(setup, out_dir: Path, images, labels, dataset: str, tensorboard) 
             out_dir / "samples",
             scale=setup.scale,
             gif_path=out_dir / "progress.gif",
+            # Points: the mode centres and one square (the data's extent + 10%) in every
+            # frame, so the frames show samples moving from mode to mode.
+            reference=mode_centres(dataset) if points else None,
+            limit=1.1 * float(abs(images).max()) if points else None,
         )
     )
     if tensorboard:

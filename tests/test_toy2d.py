@@ -239,6 +239,37 @@ def test_train_run_scores_every_epoch_and_load_run_restores_the_generator(tmp_pa
     assert score == {"modes": history[-1]["modes"], "hq_percent": history[-1]["hq_percent"]}
 
 
+def test_point_runs_draw_every_frame_on_one_square_with_the_mode_centres(
+    tmp_path, monkeypatch, capsys
+):
+    from gan_course import viz
+
+    frames = []
+    draw = viz.save_scatter
+
+    def recording_save_scatter(path, points, **options):
+        frames.append(options)
+        return draw(path, points, **options)
+
+    monkeypatch.setattr(viz, "save_scatter", recording_save_scatter)
+    train_run(
+        "toy-gan",
+        out_dir=tmp_path / "run",
+        dataset="grid25",
+        settings=RunSettings(epochs=2, batch_size=2048, seed=0),
+        overrides={**TINY, "decay_epochs": 0},
+        progress=False,
+        verbose=False,
+    )
+    assert "epoch" not in capsys.readouterr().out  # verbose=False: no line per epoch
+    assert len(frames) == 3  # the untrained generator, then each epoch
+    limits = {options["limit"] for options in frames}
+    extent = np.abs(lab2d.load_toy_dataset("grid25")[0]).max()
+    assert len(limits) == 1 and extent < limits.pop() < 1.2 * extent  # fixed, not per frame
+    for options in frames:
+        np.testing.assert_array_equal(options["reference"], lab2d.mode_centres("grid25"))
+
+
 def sign_discriminator(points, training=False):
     """Logit +10 for points with x > 0, -10 otherwise: 'data lives on the right half'."""
     return 10.0 * np.sign(np.asarray(points)[:, :1])

@@ -26,7 +26,10 @@ class SampleGrids(Callback):
 
     The same fixed inputs (noise, and labels for conditional models) are used every time,
     so the frames of the GIF show one batch of samples learning. 2-D points (N, 2), the
-    toy datasets' samples, are drawn as a scatter plot instead of a grid.
+    toy datasets' samples, are drawn as a scatter plot instead of a grid; `reference`
+    points (the mode centres) are drawn on every frame and `limit` fixes both axes to
+    [-limit, limit], so that every frame shows the same square and the GIF shows the
+    samples move between the modes.
     """
 
     def __init__(
@@ -38,6 +41,8 @@ class SampleGrids(Callback):
         scale: str = "gan",
         columns: int | None = None,
         gif_path: str | Path | None = None,
+        reference=None,
+        limit: float | None = None,
     ):
         self.sample_fn = sample_fn
         self.fixed_inputs = fixed_inputs
@@ -45,6 +50,7 @@ class SampleGrids(Callback):
         self.scale = scale
         self.columns = columns
         self.gif_path = Path(gif_path) if gif_path else None
+        self.reference, self.limit = reference, limit
 
     def save(self, epoch: int) -> Path:
         from gan_course.viz import save_image_grid, save_scatter
@@ -52,7 +58,7 @@ class SampleGrids(Callback):
         images = np.asarray(self.sample_fn(self.fixed_inputs))
         path = self.directory / f"epoch_{epoch:04d}.png"
         if images.ndim == 2:  # 2-D points, not images: a scatter plot of one fixed size
-            return save_scatter(path, images)
+            return save_scatter(path, images, reference=self.reference, limit=self.limit)
         return save_image_grid(
             path,
             images,
