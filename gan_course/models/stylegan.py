@@ -54,16 +54,12 @@ class StyleGANConfig:
 
     def __post_init__(self):
         validate_positive(self, "latent_dim", "w_dim", "mapping_layers", "learning_rate")
-        validate_positive(self, "discriminator_learning_rate")
+        validate_positive(self, "discriminator_learning_rate", "discriminator_packing")
         if not 0.0 <= self.mixing_probability <= 1.0:
             raise ValueError(f"mixing_probability must be in [0, 1], got {self.mixing_probability}")
         if not 0.0 <= self.weight_average_decay < 1.0:
             raise ValueError(
                 f"weight_average_decay must be in [0, 1) (0 turns it off), got {self.weight_average_decay}"
-            )
-        if self.discriminator_packing < 1:
-            raise ValueError(
-                f"discriminator_packing must be >= 1, got {self.discriminator_packing}"
             )
         if not 0.0 < self.w_average_decay < 1.0:
             raise ValueError(f"w_average_decay must be in (0, 1), got {self.w_average_decay}")
