@@ -22,7 +22,7 @@ README = ROOT / "README.md"
 RUN_LINE = re.compile(
     r"(?:Run on (\d{4}-\d{2}-\d{2}): )?([^;\n]+), (\d+) cores visible; [^\n]*?TensorFlow ([\d.]+)"
 )
-MINUTES = re.compile(r"whole notebook:? ([\d.]+) min")
+MINUTES = re.compile(r"(?:whole notebook|notebook total):? ([\d.]+) min", re.IGNORECASE)
 ROW = re.compile(r"^\| (\w+) \| \[(\w+)\]\(notebooks/(\w+)\.ipynb\)(.*) \| ([^|]*) \|$")
 NOTE_START, NOTE_END = "<!-- syllabus machines: tools/syllabus_minutes.py -->", "<!-- end -->"
 
@@ -69,6 +69,10 @@ def rewritten(text: str) -> str:
     if NOTE_START in text:
         before, rest = text.split(NOTE_START, 1)
         sentence = f"Minutes are wall-clock, as each notebook prints them in its last cell: {note}."
+        if "| not measured |" in text:
+            sentence += (
+                " A notebook marked not measured prints no machine line in its committed outputs."
+            )
         text = before + NOTE_START + sentence + NOTE_END + rest.split(NOTE_END, 1)[1]
     return text
 
