@@ -251,7 +251,7 @@ def build_stylegan_setup(config: StyleGANConfig, *, image_shape=(28, 28, 1), set
     """
     from gan_course.models.dcgan import build_dcgan_discriminator
     from gan_course.models.packing import check_packing
-    from gan_course.training.weight_average import WeightAverage
+    from gan_course.training.weight_average import attach_weight_average
 
     check_packing(settings.batch_size, config.discriminator_packing)
     mapping = build_stylegan_mapping(
@@ -270,11 +270,7 @@ def build_stylegan_setup(config: StyleGANConfig, *, image_shape=(28, 28, 1), set
         packing=config.discriminator_packing,
     )
     models = {"generator": generator, "discriminator": discriminator}
-    average, sampler, extra_state = None, generator, {}
-    if config.weight_average_decay > 0:
-        average = WeightAverage(generator, decay=config.weight_average_decay)
-        models["generator_average"] = sampler = average.average
-        extra_state["generator_average_updates"] = average.updates
+    average, sampler, extra_state = attach_weight_average(models, config.weight_average_decay)
 
     def make_step(optimizers, rng):
         return make_stylegan_train_step(

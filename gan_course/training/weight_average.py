@@ -53,3 +53,14 @@ class WeightAverage:
         for average, weight in zip(self.average.weights, self.model.weights, strict=True):
             average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
         self.updates.assign_add(1)
+
+
+def attach_weight_average(models: dict, decay: float):
+    """Add `models["generator_average"]`, a `WeightAverage` of `models["generator"]`, when
+    `decay > 0`; return (average or None, the model to sample from, its checkpointed state)."""
+    generator = models["generator"]
+    if decay <= 0:
+        return None, generator, {}
+    average = WeightAverage(generator, decay=decay)
+    models["generator_average"] = average.average
+    return average, average.average, {"generator_average_updates": average.updates}
