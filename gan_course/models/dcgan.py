@@ -181,23 +181,16 @@ def build_dcgan_setup(config: DCGANConfig, *, image_shape=(28, 28, 1), settings:
     """Models, optimizers, RNG and compiled step for one DCGAN run (used by the CLI)."""
     from gan_course.models.augment import make_augment
     from gan_course.training.gan_steps import make_gan_train_step
-    from gan_course.training.weight_average import WeightAverage
+    from gan_course.training.weight_average import attach_weight_average
 
     check_packing(settings.batch_size, config.discriminator_packing)
     generator, discriminator = build_dcgan_models(
         config, image_shape=image_shape, seed=settings.seed + 1
     )
-    average = (
-        WeightAverage(generator, decay=config.weight_average_decay)
-        if config.weight_average_decay > 0
-        else None
-    )
     models = {"generator": generator, "discriminator": discriminator}
+    average, sampler, average_state = attach_weight_average(models, config.weight_average_decay)
     # The dropout streams (if any) are state: a resumed run draws the masks it would have.
-    sampler, extra_state = generator, dropout_streams_of(discriminator)
-    if average is not None:
-        models["generator_average"] = sampler = average.average
-        extra_state["generator_average_updates"] = average.updates
+    extra_state = {**dropout_streams_of(discriminator), **average_state}
 
     def make_step(optimizers, rng):
         return make_gan_train_step(
