@@ -49,7 +49,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality_goals, machine, calibration
-from quality_goals import ALL_GOALS, GOAL_NAMES, ROOT, SCALED, Job, goal_rows, jobs, shown
+from quality_goals import (
+    ALL_GOALS,
+    GOAL_NAMES,
+    ROOT,
+    SCALED,
+    Job,
+    goal_rows,
+    jobs,
+    runs_by_host,
+    shown,
+)
 
 LOCK = "/tmp/gan_course_cpu.lock"
 
@@ -176,11 +186,7 @@ def summary(entry: dict) -> str:
 def report(results: dict, out: Path) -> str:
     """The Markdown report: the machines, one row per criterion, the commands behind each."""
     lines = ["# Quality bar", ""] + ([] if results else ["No stored results yet."])
-    hosts: dict[str, list[str]] = {}
-    for name, entry in results.items():
-        hosts.setdefault(entry.get("host", "unknown machine"), []).append(name)
-    for host, names in hosts.items():
-        dates = sorted(results[name]["date"][:10] for name in names)
+    for host, (names, dates) in runs_by_host(results).items():
         lines.append(f"Measured {dates[0]} to {dates[-1]} on {host}: {', '.join(names)}.")
     if any(entry.get("minutes_scale", 1) != 1 for entry in results.values()):
         lines += ["", f"Some budgets were multiplied by --minutes-scale ({SCALED})."]

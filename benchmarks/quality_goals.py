@@ -164,6 +164,17 @@ SHOWN = {
 }
 
 
+def runs_by_host(results: dict) -> dict[str, tuple[list[str], list[str]]]:
+    """host -> (names of the stored results measured there, their sorted dates, YYYY-MM-DD)."""
+    hosts: dict[str, list[str]] = {}
+    for name, entry in results.items():
+        hosts.setdefault(entry.get("host", "unknown machine"), []).append(name)
+    return {
+        host: (names, sorted(results[name]["date"][:10] for name in names))
+        for host, names in hosts.items()
+    }
+
+
 class Rows:
     """The report's rows of one goal from the stored results (name -> entry)."""
 

@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from quality_goals import ALL_GOALS, GOAL_NAMES, MIXING_JSON, ROOT, goal_rows
+from quality_goals import ALL_GOALS, GOAL_NAMES, MIXING_JSON, ROOT, goal_rows, runs_by_host
 
 PUBLISHED = ROOT / "benchmarks" / "results"
 README = ROOT / "README.md"
@@ -30,11 +30,7 @@ def published_results(folder: Path = PUBLISHED) -> dict:
 def readme_block(results: dict, folder: Path = PUBLISHED) -> str:
     """The machines and dates, then one row per criterion: what README.md shows."""
     lines = [START, ""]
-    hosts: dict[str, list[str]] = {}
-    for name, entry in results.items():
-        hosts.setdefault(entry.get("host", "unknown machine"), []).append(name)
-    for host, names in hosts.items():
-        dates = sorted(results[name]["date"][:10] for name in names)
+    for host, (_, dates) in runs_by_host(results).items():
         span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
         parts = [part.strip() for part in host.split(";")]
         details = ", ".join(part for part in parts[1:] if part.startswith(("Python", "bf16")))
