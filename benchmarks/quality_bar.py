@@ -21,7 +21,8 @@ Goals (wall-clock training minutes on a 2-core CPU; runs and bars in quality_goa
 5. StyleGAN-lite, 10 min: FID <= 1.1 x goal 1's 10-minute FID (style mixing and truncation:
    benchmarks/stylegan_mixing.py);
 6. metric calibration (calibrate_metrics.calibration_results()): every metric passes;
-7. time_to_quality.py --target 40 --max-minutes 3 --every 0.25: FID 40 within 1 min.
+7. time_to_quality.py --model M --target 40 --max-minutes 5 --every 0.5 for the DCGAN,
+   WGAN-GP, StyleGAN-lite and weight-clipping WGAN: the DCGAN at FID 40 within 1 min.
 
 Goals 1 and 3-5 train with `gan-course train ... --epochs 100000 --max-minutes M` (the clock,
 not the epoch count, ends a run); every run draws `gan-course sample --n 5000`, scored as `gan-course evaluate`

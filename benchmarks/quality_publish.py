@@ -1,11 +1,12 @@
-"""The quality bar's one results file, and the README section written from it.
+"""The quality bar's one results file, and the README sections written from it.
 
-    python benchmarks/quality_bar.py --publish   # after the runs: copy and rewrite README.md
+    python benchmarks/quality_bar.py --publish   # after the runs: copy and rewrite the READMEs
 
 `--publish` copies runs/quality_bar/results.json (with report.md and goal 5's stylegan_mixing.json) to
-benchmarks/results/, the only committed copy, and rewrites the block of README.md between
-the two markers below from it. tests/test_readme_results.py renders the block again from the
-committed file and fails if README.md differs, so no figure in that block can be typed by hand.
+benchmarks/results/, the only committed copy, and rewrites from it the block of README.md
+between the quality-bar markers below and the time-to-quality table of benchmarks/README.md
+between its markers. tests/test_readme_results.py renders both again from the committed file
+and fails if either README differs, so no figure in them can be typed by hand.
 """
 
 from __future__ import annotations
@@ -14,12 +15,27 @@ import json
 import shutil
 from pathlib import Path
 
-from quality_goals import ALL_GOALS, GOAL_NAMES, MIXING_JSON, ROOT, goal_rows, runs_by_host
+from quality_goals import (
+    ALL_GOALS,
+    GOAL_NAMES,
+    MIXING_JSON,
+    ROOT,
+    TIME_FAMILIES,
+    goal_rows,
+    runs_by_host,
+    time_to_quality_name,
+)
 
 PUBLISHED = ROOT / "benchmarks" / "results"
 README = ROOT / "README.md"
 START = "<!-- quality-bar results: written by `python benchmarks/quality_bar.py --publish` -->"
 END = "<!-- end of quality-bar results -->"
+BENCHMARKS_README = ROOT / "benchmarks" / "README.md"
+TIME_START = (
+    "<!-- time-to-quality results: written by `python benchmarks/quality_bar.py --publish` -->"
+)
+TIME_END = "<!-- end of time-to-quality results -->"
+REFERENCES = (("classic", "classic Keras MLP GAN"), ("tf_dcgan", "TF DCGAN tutorial"))
 
 
 def published_results(folder: Path = PUBLISHED) -> dict:
@@ -43,18 +59,60 @@ def readme_block(results: dict, folder: Path = PUBLISHED) -> str:
     return "\n".join([*lines, "", END])
 
 
-def readme_with_block(text: str, block: str) -> str:
-    if START not in text or END not in text:
-        raise ValueError(f"README.md has no quality-bar block: add the lines {START!r} and {END!r}")
-    before, rest = text.split(START, 1)
-    return before + block + rest.split(END, 1)[1]
+def _family_row(model: str, result: dict | None) -> str:
+    if not result or not result.get("evaluations"):
+        return f"| {model} | not run (`quality_bar.py --goals 7`) | | |"
+    trail, reached = result["evaluations"], result["minutes_to_target"]
+    minutes = f"{reached:g}" if reached is not None else f"not within {trail[-1]['minutes']:g}"
+    along = ", ".join(f"{row['fid']:.1f}" for row in trail)
+    return f"| {model} | {minutes} | {along} | {trail[-1]['steps']:,} |"
+
+
+def _reference_row(label: str, entry: dict | None) -> str:
+    scores = (entry or {}).get("scores")
+    if not scores:
+        return f"| {label} (reference) | not run (`quality_bar.py --goals 0`) | | |"
+    within = "at most 10" if scores["fid"] <= 40 else "not within 10"
+    steps = f"{entry['steps']:,}" if entry.get("steps") else "?"
+    figure = f"FID {scores['fid']:.1f} at 10 min"
+    return f"| {label} (reference) | {within} (scored once, after 10 min) | {figure} | {steps} |"
+
+
+def time_block(results: dict) -> str:
+    """Goal 7's runs and goal 0's references: minutes of training to FID <= 40, one row each."""
+    names = [time_to_quality_name(model) for model in TIME_FAMILIES]
+    names += [name for name, _ in REFERENCES]
+    lines = [TIME_START, ""]
+    for host, (_, dates) in runs_by_host({n: results[n] for n in names if n in results}).items():
+        span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
+        lines.append(f"Measured {span} on {host}.")
+    lines += [
+        "",
+        "| model | minutes of training to FID <= 40 | FID after each half minute | steps |",
+    ]
+    lines += ["|---|---|---|---:|"]
+    for model in TIME_FAMILIES:
+        lines.append(_family_row(model, results.get(time_to_quality_name(model), {}).get("result")))
+    for name, label in REFERENCES:
+        lines.append(_reference_row(label, results.get(name)))
+    return "\n".join([*lines, "", TIME_END])
+
+
+def readme_with_block(text: str, block: str, start: str = START, end: str = END) -> str:
+    if start not in text or end not in text:
+        raise ValueError(f"the README has no results block: add the lines {start!r} and {end!r}")
+    before, rest = text.split(start, 1)
+    return before + block + rest.split(end, 1)[1]
 
 
 def publish(out: Path) -> None:
-    """Copy the run's results to benchmarks/results/ and rewrite README.md's block from them."""
+    """Copy the run's results to benchmarks/results/ and rewrite both READMEs' blocks."""
     PUBLISHED.mkdir(parents=True, exist_ok=True)
     for name in ("results.json", "report.md", MIXING_JSON):
         if (out / name).exists():
             shutil.copyfile(out / name, PUBLISHED / name)
-    block = readme_block(published_results())
-    README.write_text(readme_with_block(README.read_text(), block))
+    results = published_results()
+    README.write_text(readme_with_block(README.read_text(), readme_block(results)))
+    text = BENCHMARKS_README.read_text()
+    block = time_block(results)
+    BENCHMARKS_README.write_text(readme_with_block(text, block, TIME_START, TIME_END))
