@@ -62,12 +62,39 @@ def good_notebook(path):
 def test_checker_accepts_a_clean_notebook(tmp_path):
     path = tmp_path / "99_clean.ipynb"
     good_notebook(path)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[-1].outputs.append(gif_output([300, 300, 2000]))  # held frames, last longest
+    nbformat.write(notebook, path)
     assert check_notebook(path) == []
+
+
+def gif_output(delays_ms):
+    """A display output holding a GIF whose frames have these delays."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    frames = [Image.new("L", (4, 4), color=40 * index) for index in range(len(delays_ms))]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=list(delays_ms)
+    )
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return nbformat.v4.new_output("display_data", data={"image/gif": encoded})
+
+
+def test_checker_reads_gif_delays_as_written():
+    from tools.check_notebooks import gif_delays
+
+    assert gif_delays(gif_output([300, 300, 2000])["data"]["image/gif"]) == [300, 300, 2000]
 
 
 @pytest.mark.parametrize(
     "plant, expected",
     [
+        (lambda nb: nb.cells[5].outputs.append(gif_output([0, 0, 0])), "no delay"),
+        (lambda nb: nb.cells[5].outputs.append(gif_output([300, 900, 300])), "held longest"),
         (lambda nb: nb.cells.pop(1), "badge"),
         (lambda nb: nb.cells.pop(2), "Colab setup"),
         (lambda nb: nb.cells[4].metadata.update(tags=[]), "tagged 'parameters'"),

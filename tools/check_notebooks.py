@@ -4,12 +4,16 @@
 
 Each notebook must be valid nbformat, carry its Open-in-Colab badge, the Colab setup
 cell, one parameters cell (tagged `parameters`) that honours smoke mode, and committed
-outputs with no error tracebacks and no absolute paths from a developer's machine.
+outputs with no error tracebacks and no absolute paths from a developer's machine. Every
+embedded GIF must hold each frame (delay > 0) and its last frame longest, so a learner can
+read the animation and its end.
 Exit code 1 and one line per problem if anything is wrong.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import sys
 from pathlib import Path
@@ -30,6 +34,30 @@ def _output_text(output) -> str:
     return "\n".join(
         str(data[key]) for key in ("text/plain", "text/html", "text/markdown") if key in data
     )
+
+
+def gif_delays(encoded: str) -> list[int]:
+    """Frame delays in milliseconds of a base64 GIF, as a viewer reads them."""
+    from PIL import Image
+
+    delays = []
+    with Image.open(io.BytesIO(base64.b64decode(encoded))) as gif:
+        for index in range(getattr(gif, "n_frames", 1)):
+            gif.seek(index)
+            delays.append(int(gif.info.get("duration", 0)))
+    return delays
+
+
+def _gif_problem(output) -> str | None:
+    encoded = output.get("data", {}).get("image/gif")
+    if not encoded:
+        return None
+    delays = gif_delays("".join(encoded) if isinstance(encoded, list) else encoded)
+    if min(delays) <= 0:
+        return f"a GIF has frames with no delay ({delays[:5]} ms ...)"
+    if len(delays) > 1 and delays[-1] < max(delays):
+        return f"a GIF's last frame ({delays[-1]} ms) is not held longest ({max(delays)} ms)"
+    return None
 
 
 def check_notebook(path: str | Path) -> list[str]:
@@ -74,6 +102,9 @@ def check_notebook(path: str | Path) -> list[str]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 problems.append(f"{path}: cell {index} has an error output ({output.get('ename')})")
+            gif_problem = _gif_problem(output)
+            if gif_problem:
+                problems.append(f"{path}: cell {index} output: {gif_problem}")
             match = ABSOLUTE_PATH.search(_output_text(output))
             if match:
                 problems.append(
