@@ -34,6 +34,8 @@ SCALED = "scaled budget: not a verdict"
 # bar; the cGAN is left out because the script draws unconditional samples only (goal 4
 # scores it at 5 minutes).
 TIME_FAMILIES = ("dcgan", "wgan-gp", "stylegan", "wgan")
+# Goal 0's stored results, shown beside goal 7's families.
+REFERENCES = (("classic", "classic Keras MLP GAN"), ("tf_dcgan", "TF DCGAN tutorial"))
 
 
 def time_to_quality_name(model: str) -> str:
@@ -105,9 +107,11 @@ def _reference(name: str, label: str, script: str, out: Path, minutes: float) ->
 def jobs(goal: int, out: Path, *, scale: float = 1.0, seeds=(0, 1, 2)) -> list[Job]:
     """The runs of one goal, in the order they must run."""
     if goal == 0:
-        classic = ("classic", "classic Keras MLP GAN", "reference_classic_gan.py")
-        tutorial = ("tf_dcgan", "TF DCGAN tutorial", "reference_tf_dcgan.py")
-        return [_reference(*names, out, 10 * scale) for names in (classic, tutorial)]
+        scripts = ("reference_classic_gan.py", "reference_tf_dcgan.py")  # REFERENCES' order
+        return [
+            _reference(name, label, script, out, 10 * scale)
+            for (name, label), script in zip(REFERENCES, scripts)
+        ]
     if goal == 1:
         run = out / "dcgan_run"
         early = _trained("dcgan_3min", 1, "DCGAN, 3 min", "dcgan", 3 * scale, out, run_dir=run)
@@ -305,7 +309,7 @@ def _time_rows(rows: Rows) -> None:
             rows.add(
                 f"{model}: minutes of training to FID <= 40", figure, reason or "shown (no bar)"
             )
-    for name, label in (("classic", "classic Keras MLP GAN"), ("tf_dcgan", "TF DCGAN tutorial")):
+    for name, label in REFERENCES:
         if name in rows.results:  # goal 0, when stored
             keys = {"fid": "{:.2f}", "min_class_share": "{:.3f}"}
             rows.shown(name, keys, f"reference: {label}, FID after 10 min")

@@ -19,6 +19,7 @@ from quality_goals import (
     ALL_GOALS,
     GOAL_NAMES,
     MIXING_JSON,
+    REFERENCES,
     ROOT,
     TIME_FAMILIES,
     goal_rows,
@@ -35,7 +36,6 @@ TIME_START = (
     "<!-- time-to-quality results: written by `python benchmarks/quality_bar.py --publish` -->"
 )
 TIME_END = "<!-- end of time-to-quality results -->"
-REFERENCES = (("classic", "classic Keras MLP GAN"), ("tf_dcgan", "TF DCGAN tutorial"))
 
 
 def published_results(folder: Path = PUBLISHED) -> dict:
