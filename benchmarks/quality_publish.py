@@ -43,14 +43,18 @@ def published_results(folder: Path = PUBLISHED) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def _span(dates: list[str]) -> str:
+    """One date, or "first to last" when the sorted dates differ."""
+    return dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
+
+
 def readme_block(results: dict, folder: Path = PUBLISHED) -> str:
     """The machines and dates, then one row per criterion: what README.md shows."""
     lines = [START, ""]
     for host, (_, dates) in runs_by_host(results).items():
-        span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
         parts = [part.strip() for part in host.split(";")]
         details = ", ".join(part for part in parts[1:] if part.startswith(("Python", "bf16")))
-        lines.append(f"Measured {span} on {parts[0]} ({details}).")
+        lines.append(f"Measured {_span(dates)} on {parts[0]} ({details}).")
     lines += ["", "| goal | criterion | figure | verdict |", "|---|---|---|---|"]
     for goal in ALL_GOALS:
         for index, (_, criterion, figure, verdict) in enumerate(goal_rows(results, goal, folder)):
@@ -84,8 +88,7 @@ def time_block(results: dict) -> str:
     names += [name for name, _ in REFERENCES]
     lines = [TIME_START, ""]
     for host, (_, dates) in runs_by_host({n: results[n] for n in names if n in results}).items():
-        span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-        lines.append(f"Measured {span} on {host}.")
+        lines.append(f"Measured {_span(dates)} on {host}.")
     lines += [
         "",
         "| model | minutes of training to FID <= 40 | FID after each half minute | steps |",
