@@ -33,6 +33,13 @@ from the first run to the last. Each scored run is merged into runs/quality_bar/
 PASS / FAIL / NOT RUN table of every goal goes to runs/quality_bar/report.md and stdout.
 `--minutes-scale` multiplies every budget, for testing only: its results go to
 runs/quality_bar_scaled/ and every verdict read from them says "scaled budget: not a verdict".
+
+The minutes above are those of the 2-core AVX-512 host on which the goals were set. On a
+slower host every budget but the README command's (which runs as a user types it) is
+multiplied by the host factor, the reference float32 matmul peak over this host's
+(quality_goals.host_factor_for; 1 on a host as fast or faster), measured at the start;
+`--host-factor F` sets it instead (1: the minutes as written). Each stored result keeps its
+factor and the measured peak, and the report names them.
 """
 
 from __future__ import annotations
@@ -53,10 +60,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality_goals, machi
 from quality_goals import (
     ALL_GOALS,
     GOAL_NAMES,
+    REFERENCE_PEAK_GFLOPS,
     ROOT,
     SCALED,
     Job,
     goal_rows,
+    host_factor_for,
     jobs,
     runs_by_host,
     shown,
@@ -147,7 +156,9 @@ def result_of(job: Job, log: Path) -> dict:
     return calibration()
 
 
-def run_job(job: Job, out: Path, *, host: str, scale: float) -> dict:
+def run_job(job: Job, out: Path, *, host: str, scale: float, speed: dict | None = None) -> dict:
+    """Run one job and return its stored entry; `speed` ({"host_factor", "matmul_peak_gflops"})
+    is stored with it."""
     started = datetime.datetime.now().isoformat(timespec="seconds")
     commands = [shown(command) for command in job.commands]
     if job.kind == "samples":
@@ -155,7 +166,7 @@ def run_job(job: Job, out: Path, *, host: str, scale: float) -> dict:
     if job.kind == "calibration":
         commands.append("python benchmarks/calibrate_metrics.py  # calibration_results()")
     entry = {"goal": job.goal, "label": job.label, "date": started, "host": host}
-    entry.update(seed=job.seed, commands=commands, minutes_scale=scale)
+    entry.update(seed=job.seed, commands=commands, minutes_scale=scale, **(speed or {}))
     log = out / "logs" / f"{job.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     if not job.fresh and job.run_dir is not None and not (job.run_dir / "history.json").exists():
@@ -189,6 +200,7 @@ def report(results: dict, out: Path) -> str:
     lines = ["# Quality bar", ""] + ([] if results else ["No stored results yet."])
     for host, (names, dates) in runs_by_host(results).items():
         lines.append(f"Measured {dates[0]} to {dates[-1]} on {host}: {', '.join(names)}.")
+    lines += host_factor_lines(results)
     if any(entry.get("minutes_scale", 1) != 1 for entry in results.values()):
         lines += ["", f"Some budgets were multiplied by --minutes-scale ({SCALED})."]
     lines += ["", "| goal | criterion | figure | verdict |", "|---|---|---|---|"]
@@ -203,6 +215,34 @@ def report(results: dict, out: Path) -> str:
         lines[-1] += f"{wall} s wall, {entry.get('steps')} steps"
         lines += entry["commands"]
     return "\n".join([*lines, "```"])
+
+
+def host_factor_lines(results: dict) -> list[str]:
+    """One line for each host factor other than 1: which runs trained longer, and why."""
+    factors: dict[tuple, list[str]] = {}
+    for name, entry in sorted(results.items()):
+        if entry.get("host_factor", 1) != 1:
+            key = (entry["host_factor"], entry.get("matmul_peak_gflops"))
+            factors.setdefault(key, []).append(name)
+    lines = []
+    for (factor, peak), names in factors.items():
+        measured = f"float32 matmul peak {peak:.0f} GFLOP/s" if peak else "a factor set by hand"
+        lines += [
+            "",
+            f"Budgets multiplied by the host factor {factor:g} ({measured}, against "
+            f"{REFERENCE_PEAK_GFLOPS:.0f} on the host where the goals were set): {', '.join(names)}.",
+        ]
+    return lines
+
+
+def measure_speed(chosen: str) -> dict:
+    """{"host_factor", "matmul_peak_gflops"}: measured here, or the factor `--host-factor` gave."""
+    if chosen != "auto":
+        return {"host_factor": float(chosen), "matmul_peak_gflops": None}
+    from machine import matmul_peak
+
+    peak = matmul_peak("float32", seconds=10.0)  # best of 10 s: a busy moment reads too slow
+    return {"host_factor": host_factor_for(peak), "matmul_peak_gflops": round(peak, 1)}
 
 
 def parse_numbers(text: str, name: str, allowed=None) -> list[int]:
@@ -230,9 +270,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--minutes-scale", type=float, default=1.0, help="multiply every budget (tests only)"
     )
+    parser.add_argument(
+        "--host-factor",
+        default="auto",
+        help="multiply the budgets by this instead of the measured factor (1: as written)",
+    )
     args = parser.parse_args(argv)
     if args.minutes_scale <= 0:
         parser.error("--minutes-scale must be positive")
+    if args.host_factor != "auto":
+        try:
+            valid = float(args.host_factor) >= 1
+        except ValueError:
+            valid = False
+        if not valid:
+            parser.error(f"--host-factor takes 'auto' or a number >= 1, got {args.host_factor!r}")
     chosen = parse_numbers(args.goals, "--goals", allowed=GOAL_NAMES)
     seeds = parse_numbers(args.seeds, "--seeds")
     default_out = "runs/quality_bar" if args.minutes_scale == 1 else "runs/quality_bar_scaled"
@@ -247,10 +299,13 @@ def main(argv: list[str] | None = None) -> int:
         host = machine_report()
         print(host, flush=True)
         with cpu_lock():
+            speed = measure_speed(args.host_factor)
+            print(f"host factor {speed['host_factor']:g} ({speed})", flush=True)
             for goal in chosen:
                 print(f"goal {goal}: {GOAL_NAMES[goal]}", flush=True)
-                for job in jobs(goal, out, scale=args.minutes_scale, seeds=seeds):
-                    entry = run_job(job, out, host=host, scale=args.minutes_scale)
+                budgets = dict(scale=args.minutes_scale, host_factor=speed["host_factor"])
+                for job in jobs(goal, out, seeds=seeds, **budgets):
+                    entry = run_job(job, out, host=host, scale=args.minutes_scale, speed=speed)
                     store(out, job.name, entry)
                     print(f"  {job.name}: {summary(entry)}", flush=True)
     text = report(load_results(out), out)
