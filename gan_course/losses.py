@@ -50,13 +50,18 @@ def wasserstein_generator_loss(fake_scores):
     return -tf.reduce_mean(fake_scores)
 
 
-def gradient_penalty(critic, real, fake, alpha, *, epsilon: float = 1e-12, critic_inputs=()):
+def gradient_penalty(
+    critic, real, fake, alpha, *, epsilon: float = 1e-12, critic_inputs=(), packing: int = 1
+):
     """WGAN-GP penalty E[(||grad f(x_hat)||_2 - 1)^2], x_hat = alpha*real + (1-alpha)*fake.
 
     `alpha` must be U[0, 1], one value per example, shape (B, 1, 1, 1) for images.
     `epsilon` sits inside the square root: the gradient of sqrt at 0 is infinite, so a
     zero gradient (a flat critic) would otherwise turn the penalty's gradient into NaN.
     `critic_inputs` are extra inputs (e.g. labels) passed after the image.
+    A PacGAN critic (`packing` m > 1) scores packs of m consecutive images, (B / m, 1): f is a
+    function of a whole pack, so the norm is over the pack's m images together, and `alpha`
+    must hold one value per pack, repeated for its members (`sample_interpolation_weights`).
     """
     interpolated = alpha * real + (1.0 - alpha) * fake
     with tf.GradientTape() as tape:
@@ -64,7 +69,9 @@ def gradient_penalty(critic, real, fake, alpha, *, epsilon: float = 1e-12, criti
         inputs = [interpolated, *critic_inputs] if critic_inputs else interpolated
         scores = critic(inputs, training=True)
     gradients = tape.gradient(scores, interpolated)
-    squared = tf.reduce_sum(tf.square(gradients), axis=tf.range(1, tf.rank(gradients)))
+    squared = tf.reduce_sum(tf.square(gradients), axis=tf.range(1, tf.rank(gradients)))  # (B,)
+    if packing > 1:  # packing only permutes the pack's pixels, so its squared norm is the sum
+        squared = tf.reduce_sum(tf.reshape(squared, (-1, packing)), axis=1)  # (B / m,)
     norms = tf.sqrt(squared + epsilon)
     return tf.reduce_mean(tf.square(norms - 1.0))
 

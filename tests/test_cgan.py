@@ -120,6 +120,22 @@ def test_one_conditional_train_step_changes_weights_and_is_finite():
     assert not np.allclose(embedding, embedding_before)
 
 
+def test_weight_average_samples_and_is_checkpointed():
+    setup = build_cgan_setup(
+        CGANConfig(**TINY, weight_average_decay=0.9), settings=RunSettings(seed=0)
+    )
+    assert "generator_average_updates" in setup.trackables()
+    setup.train_step((tf.random.uniform((4, 28, 28, 1), -1, 1), tf.constant([0, 1, 2, 3])))
+    noise, labels = setup.fixed_inputs
+    inputs = (noise[:4], labels[:4])
+    average = setup.models["generator_average"](list(inputs), training=False)
+    np.testing.assert_allclose(setup.sample(inputs), average)
+    live = setup.models["generator"](list(inputs), training=False)
+    assert not np.allclose(setup.sample(inputs), live)  # samples come from the average
+    with pytest.raises(ValueError, match="weight_average_decay"):
+        CGANConfig(weight_average_decay=1.0)
+
+
 def test_cli_train_then_sample_one_digit(tmp_path, capsys):
     run = tmp_path / "run"
     code = cli.main(

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import cli, losses
+from gan_course.models.packing import PackSamples
 from gan_course.models.wgan import (
     WGANConfig,
     WGANGPConfig,
@@ -198,3 +199,42 @@ def test_cli_train_then_sample_wgan_gp(tmp_path, capsys):
     assert (
         cli.main(["sample", "--from", str(run), "--n", "4", "--label", "3", "--out", str(out)]) == 2
     )
+
+
+def test_packed_alpha_is_one_value_per_pack():
+    alpha = sample_interpolation_weights(tf.random.Generator.from_seed(3), 12, packing=4).numpy()
+    assert alpha.shape == (12, 1, 1, 1)
+    packs = alpha.reshape(3, 4)
+    assert np.all(packs == packs[:, :1])  # the 4 members of a pack share their alpha
+    assert len(np.unique(packs[:, 0])) == 3  # and the packs differ
+
+
+def test_packed_penalty_is_the_penalty_of_the_critic_on_whole_packs():
+    # A packing critic and the same layers fed packs by hand must give the same penalty: the
+    # norm is over a pack's 4 images together. Per-image norms would give a different value.
+    packing, batch = 4, 8
+    critic = build_wgan_critic(filters=(8, 16), normalization="layer", packing=packing)
+    assert critic(tf.zeros((batch, 28, 28, 1))).shape == (batch // packing, 1)
+    packed_input = keras.Input((28, 28, packing))
+    x = packed_input
+    for layer in critic.layers[2:]:  # after the Input and the PackSamples layers
+        x = layer(x)
+    on_packs = keras.Model(packed_input, x)
+    pack = PackSamples(packing)
+    real = tf.random.uniform((batch, 28, 28, 1), -1.0, 1.0)
+    fake = tf.random.uniform((batch, 28, 28, 1), -1.0, 1.0)
+    alpha = sample_interpolation_weights(tf.random.Generator.from_seed(4), batch, packing=packing)
+    packed = losses.gradient_penalty(critic, real, fake, alpha, packing=packing)
+    by_hand = losses.gradient_penalty(on_packs, pack(real), pack(fake), alpha[::packing])
+    per_image = losses.gradient_penalty(critic, real, fake, alpha)
+    assert float(packed) == pytest.approx(float(by_hand), rel=1e-5)
+    assert abs(float(per_image) - float(by_hand)) > 1e-3
+
+
+def test_packing_must_divide_the_batch():
+    with pytest.raises(ValueError, match="multiple of the discriminator's packing"):
+        build_wgan_gp_setup(
+            WGANGPConfig(**TINY, critic_packing=3), settings=RunSettings(batch_size=64)
+        )
+    with pytest.raises(ValueError, match="critic_packing"):
+        WGANGPConfig(critic_packing=0)

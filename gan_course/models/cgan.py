@@ -38,9 +38,17 @@ class CGANConfig:
     discriminator_filters: tuple[int, ...] = (64, 128)  # widths of the stride-2 convolutions
     learning_rate: float = 2e-4
     beta_1: float = 0.5
+    # Samples from a moving average of the generator's weights when > 0, as in the DCGAN
+    # (gan_course.training.weight_average); 0 samples from the trained weights.
+    weight_average_decay: float = 0.0
 
     def __post_init__(self):
         validate_positive(self, "latent_dim", "num_classes", "embedding_dim", "learning_rate")
+        if not 0.0 <= self.weight_average_decay < 1.0:
+            raise ValueError(
+                f"weight_average_decay must be in [0, 1) (0.999 averages, 0 turns it off), "
+                f"got {self.weight_average_decay!r}"
+            )
         if len(self.generator_filters) != 2 or len(self.discriminator_filters) != 2:
             raise ValueError(
                 "the cGAN uses two up/down-sampling stages: give two filter widths each"
@@ -136,6 +144,7 @@ def class_grid_inputs(latent_dim: int, *, num_classes: int = 10, per_class: int 
 def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """Models, optimizers, RNG and compiled step for one cGAN run (used by the CLI)."""
     from gan_course.training.gan_steps import make_gan_train_step
+    from gan_course.training.weight_average import attach_weight_average
 
     generator = build_cgan_generator(
         latent_dim=config.latent_dim,
@@ -149,6 +158,8 @@ def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: R
         image_shape=image_shape,
         filters=config.discriminator_filters,
     )
+    models = {"generator": generator, "discriminator": discriminator}
+    average, sampler, average_state = attach_weight_average(models, config.weight_average_decay)
 
     def make_step(optimizers, rng):
         return make_gan_train_step(
@@ -159,12 +170,13 @@ def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: R
             latent_dim=config.latent_dim,
             rng=rng,
             conditional=True,
+            weight_average=average,
             jit_compile=settings.jit_compile,
         )
 
     return assemble_setup(
         settings,
-        models={"generator": generator, "discriminator": discriminator},
+        models=models,
         optimizers={
             "generator": (adam(config.learning_rate, config.beta_1), generator.trainable_variables),
             "discriminator": (
@@ -173,7 +185,7 @@ def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: R
             ),
         },
         make_step=make_step,
-        sample=lambda inputs: generator(list(inputs), training=False),
+        sample=lambda inputs: sampler(list(inputs), training=False),
         fixed_inputs=class_grid_inputs(
             config.latent_dim, num_classes=config.num_classes, seed=settings.seed + 1
         ),
@@ -181,4 +193,5 @@ def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: R
         num_classes=config.num_classes,
         latent_dim=config.latent_dim,
         monitor=Monitored(),
+        extra_state=average_state,
     )

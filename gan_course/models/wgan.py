@@ -18,6 +18,7 @@ from keras import layers
 from gan_course import losses
 from gan_course.config import check_image_shape, validate_positive
 from gan_course.models.common import normal_init
+from gan_course.models.packing import PackSamples, check_packing
 from gan_course.training import randomness
 from gan_course.training.settings import RunSettings
 from gan_course.training.setup import adam, assemble_setup, family_setup, fixed_noise, rmsprop
@@ -39,6 +40,7 @@ class WGANConfig:
     generator_filters: tuple[int, ...] = (64, 32)
     critic_filters: tuple[int, ...] = (32, 64)
     critic_normalization: str = "none"  # clipping already bounds the weights
+    critic_packing: int = 1  # PacGAN degree m of the critic (gan_course.models.packing)
     learning_rate: float = 5e-5
     clip_value: float = 0.01
     critic_steps: int = 5
@@ -47,30 +49,35 @@ class WGANConfig:
     weight_average_decay: float = 0.999
 
     def __post_init__(self):
-        validate_positive(self, "latent_dim", "learning_rate", "clip_value", "critic_steps")
+        validate_positive(
+            self, "latent_dim", "learning_rate", "clip_value", "critic_steps", "critic_packing"
+        )
         _validate_common(self)
 
 
 @dataclasses.dataclass(frozen=True)
 class WGANGPConfig:
-    """Gradient penalty: lambda 10 and Adam (0.5, 0.9) as in the paper, but 2 critic updates at
-    2e-4 instead of its 5 at 1e-4: within minutes on a CPU that gives FID 34 instead of 82
-    (benchmarks/README.md, "WGAN-GP critic steps and learning rate")."""
+    """Gradient penalty: lambda 10 and Adam (0.5, 0.9) as in the paper, but 1 critic update at
+    2e-4 instead of its 5 at 1e-4: within minutes on a CPU, more generator updates win
+    (measured: benchmarks/README.md, "WGAN-GP critic steps and learning rate")."""
 
     latent_dim: int = 64
     # Half the DCGAN widths: five critic updates per generator update cost a lot on a CPU.
     generator_filters: tuple[int, ...] = (64, 32)
     critic_filters: tuple[int, ...] = (32, 64)
     critic_normalization: str = "layer"  # LayerNorm is per example, so the penalty stays valid
+    critic_packing: int = 1  # PacGAN degree m: the critic scores packs of m images
     learning_rate: float = 2e-4
     beta_1: float = 0.5  # the paper uses 0.0 for its ResNets and 0.5 for DCGAN-like models
     beta_2: float = 0.9
     gp_weight: float = 10.0
-    critic_steps: int = 2
+    critic_steps: int = 1
     weight_average_decay: float = 0.999  # as in WGANConfig
 
     def __post_init__(self):
-        validate_positive(self, "latent_dim", "learning_rate", "gp_weight", "critic_steps")
+        validate_positive(
+            self, "latent_dim", "learning_rate", "gp_weight", "critic_steps", "critic_packing"
+        )
         if not (0.0 <= self.beta_1 < 1.0 and 0.0 <= self.beta_2 < 1.0):
             raise ValueError(f"Adam betas must lie in [0, 1), got {self.beta_1}, {self.beta_2}")
         _validate_common(self)
@@ -95,13 +102,18 @@ def build_wgan_critic(
     image_shape: tuple[int, int, int] = (28, 28, 1),
     filters: tuple[int, ...] = (32, 64),
     normalization: str = "layer",
+    packing: int = 1,
 ) -> keras.Model:
-    """Images (B, H, W, C) in [-1, 1] -> scores (B, 1), unbounded (no sigmoid, no BatchNorm)."""
+    """Images (B, H, W, C) in [-1, 1] -> scores (B / packing, 1), unbounded (no sigmoid, no BatchNorm).
+
+    `packing=m > 1` scores packs of m consecutive images (PacGAN, gan_course.models.packing);
+    LayerNorm then normalises one pack, so the penalty, taken per pack, stays valid.
+    """
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"unknown normalization {normalization!r}; choose one of {NORMALIZATIONS}")
     check_image_shape(image_shape, multiple_of=4)
     images = keras.Input(image_shape, name="images")
-    x = images
+    x = PackSamples(packing)(images) if packing > 1 else images  # (B / m, H, W, m * C)
     for index, width_out in enumerate(filters):
         x = layers.Conv2D(
             width_out, 4, strides=2, padding="same", kernel_initializer=normal_init()
@@ -114,13 +126,18 @@ def build_wgan_critic(
     return keras.Model(images, scores, name="wgan_critic")
 
 
-def sample_interpolation_weights(rng: tf.random.Generator, batch_size, rank: int = 4) -> tf.Tensor:
+def sample_interpolation_weights(
+    rng: tf.random.Generator, batch_size, rank: int = 4, packing: int = 1
+) -> tf.Tensor:
     """alpha ~ U[0, 1], one per example, shaped to broadcast over data of `rank` dimensions:
     (B, 1, 1, 1) for images, (B, 1) for points (B, 2). Where x_hat lies between fake and real.
+    For a critic that packs m images (`packing`), one alpha per pack, repeated for its m
+    consecutive members: x_hat is then a point on the segment between a real and a fake pack.
 
     Drawn through `randomness`, so N replicas see the weights one device draws for the
     global batch."""
-    return randomness.uniform(rng, (batch_size,) + (1,) * (rank - 1), 0.0, 1.0)
+    per_pack = randomness.uniform(rng, (batch_size // packing,) + (1,) * (rank - 1), 0.0, 1.0)
+    return per_pack if packing == 1 else tf.repeat(per_pack, packing, axis=0)
 
 
 def clip_weights(model: keras.Model, clip_value: float) -> None:
@@ -154,6 +171,7 @@ def make_wgan_train_step(
     critic_steps: int = 5,
     clip_value: float | None = None,
     gp_weight: float | None = None,
+    packing: int = 1,
     weight_average=None,
     jit_compile: bool = False,
 ):
@@ -162,7 +180,8 @@ def make_wgan_train_step(
     One call = `critic_steps` critic updates (fresh noise each; the real batch is reused,
     where the paper draws a new one each time) and one generator update. Set exactly one
     of `clip_value` (WGAN) or `gp_weight` (WGAN-GP). `weight_average` (a `WeightAverage`
-    of the generator) is updated after each generator update.
+    of the generator) is updated after each generator update. `packing` is the critic's
+    PacGAN degree m: the penalty then interpolates and takes its norm per pack.
     """
     _check_step_options(critic_steps, clip_value, gp_weight)
 
@@ -170,14 +189,15 @@ def make_wgan_train_step(
         noise = randomness.normal(rng, (batch_size, latent_dim))  # (B, latent_dim)
         fake = generator(noise, training=True)  # outside the tape: no generator gradients
         if gp_weight is not None:
-            alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank)  # (B, 1, 1, 1)
+            # (B, 1, 1, 1): one alpha per example, or per pack of `packing` examples
+            alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank, packing)
         with tf.GradientTape() as tape:
             real_scores = critic(real, training=True)  # (B, 1)
             fake_scores = critic(fake, training=True)
             wasserstein_loss = losses.critic_loss(real_scores, fake_scores)
             penalty = tf.constant(0.0)
             if gp_weight is not None:
-                penalty = losses.gradient_penalty(critic, real, fake, alpha)
+                penalty = losses.gradient_penalty(critic, real, fake, alpha, packing=packing)
             total_loss = wasserstein_loss + (gp_weight or 0.0) * penalty
         grad_norm = apply_update(tape, total_loss, critic.trainable_variables, critic_optimizer)
         if clip_value is not None:  # keep f in a compact set, hence K-Lipschitz for some K
@@ -219,7 +239,9 @@ def _build_setup(config, optimizer, *, image_shape, settings: RunSettings, clip_
         image_shape=image_shape,
         filters=config.critic_filters,
         normalization=config.critic_normalization,
+        packing=config.critic_packing,
     )
+    check_packing(settings.batch_size, config.critic_packing)
     models, sampler, extra_state = {"generator": generator, "critic": critic}, generator, {}
     average = None
     if config.weight_average_decay > 0:
@@ -238,6 +260,7 @@ def _build_setup(config, optimizer, *, image_shape, settings: RunSettings, clip_
             critic_steps=config.critic_steps,
             clip_value=clip_value,
             gp_weight=gp_weight,
+            packing=config.critic_packing,
             weight_average=average,
             jit_compile=settings.jit_compile,
         )
