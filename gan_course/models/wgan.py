@@ -177,11 +177,9 @@ def make_wgan_train_step(
 ):
     """Return `train_step(images) -> dict of scalar tensors`, compiled with `tf.function`.
 
-    One call = `critic_steps` critic updates (fresh noise each; the real batch is reused,
-    where the paper draws a new one each time) and one generator update. Set exactly one
-    of `clip_value` (WGAN) or `gp_weight` (WGAN-GP). `weight_average` (a `WeightAverage`
-    of the generator) is updated after each generator update. `packing` is the critic's
-    PacGAN degree m: the penalty then interpolates and takes its norm per pack.
+    One call = `critic_steps` critic updates (fresh noise each, one real batch for all: the paper
+    draws new ones) and one generator update; `weight_average` steps after it. Set exactly one of
+    `clip_value` (WGAN) or `gp_weight` (WGAN-GP). `packing`: the critic's PacGAN degree m.
     """
     _check_step_options(critic_steps, clip_value, gp_weight)
 
@@ -189,10 +187,9 @@ def make_wgan_train_step(
         noise = randomness.normal(rng, (batch_size, latent_dim))  # (B, latent_dim)
         fake = generator(noise, training=True)  # outside the tape: no generator gradients
         if gp_weight is not None:
-            # (B, 1, 1, 1): one alpha per example, or per pack of `packing` examples
             alpha = sample_interpolation_weights(rng, batch_size, real.shape.rank, packing)
         with tf.GradientTape() as tape:
-            real_scores = critic(real, training=True)  # (B, 1)
+            real_scores = critic(real, training=True)  # (B / packing, 1)
             fake_scores = critic(fake, training=True)
             wasserstein_loss = losses.critic_loss(real_scores, fake_scores)
             penalty = tf.constant(0.0)
