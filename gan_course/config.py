@@ -15,6 +15,16 @@ def validate_positive(config, *names: str) -> None:
             raise ValueError(f"{type(config).__name__}.{name} must be positive, got {value!r}")
 
 
+def validate_weight_average_decay(config) -> None:
+    """Raise ValueError unless `config.weight_average_decay` is in [0, 1) (0 turns it off)."""
+    decay = config.weight_average_decay
+    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0.0 <= decay < 1.0:
+        raise ValueError(
+            f"{type(config).__name__}.weight_average_decay must be in [0, 1) (0.999 averages, "
+            f"0 turns it off), got {decay!r}"
+        )
+
+
 def smoke_mode() -> bool:
     """True when GAN_COURSE_SMOKE is set to 1/true/yes: notebooks shrink their runs for CI."""
     return os.environ.get("GAN_COURSE_SMOKE", "").strip().lower() in ("1", "true", "yes")

@@ -170,3 +170,16 @@ def test_builders_reject_wrong_image_shapes(image_shape):
 def test_history_is_unchanged_by_all_of_it(workspace):
     history = json.loads((workspace / "run" / "history.json").read_text())
     assert [entry["epoch"] for entry in history] == [1]
+
+
+@pytest.mark.parametrize("decay", [1.0, -0.1, 1.5, True])
+def test_every_averaged_family_rejects_a_decay_outside_0_1(decay):
+    from gan_course.models.cgan import CGANConfig
+    from gan_course.models.dcgan import DCGANConfig
+    from gan_course.models.stylegan import StyleGANConfig
+    from gan_course.models.wgan import WGANConfig, WGANGPConfig
+
+    for config_class in (DCGANConfig, CGANConfig, StyleGANConfig, WGANConfig, WGANGPConfig):
+        with pytest.raises(ValueError, match=rf"{config_class.__name__}\.weight_average_decay"):
+            config_class(weight_average_decay=decay)
+        assert config_class(weight_average_decay=0.0).weight_average_decay == 0.0  # 0: off

@@ -14,7 +14,7 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import check_image_shape, validate_positive
+from gan_course.config import check_image_shape, validate_positive, validate_weight_average_decay
 from gan_course.models.common import (
     global_batch_norm,
     image_output_layer,
@@ -44,11 +44,7 @@ class CGANConfig:
 
     def __post_init__(self):
         validate_positive(self, "latent_dim", "num_classes", "embedding_dim", "learning_rate")
-        if not 0.0 <= self.weight_average_decay < 1.0:
-            raise ValueError(
-                f"weight_average_decay must be in [0, 1) (0.999 averages, 0 turns it off), "
-                f"got {self.weight_average_decay!r}"
-            )
+        validate_weight_average_decay(self)
         if len(self.generator_filters) != 2 or len(self.discriminator_filters) != 2:
             raise ValueError(
                 "the cGAN uses two up/down-sampling stages: give two filter widths each"

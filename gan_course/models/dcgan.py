@@ -7,7 +7,7 @@ import dataclasses
 import keras
 from keras import layers
 
-from gan_course.config import check_image_shape, validate_positive
+from gan_course.config import check_image_shape, validate_positive, validate_weight_average_decay
 from gan_course.models.common import (
     GlobalBatchDropout,
     dropout_streams_of,
@@ -66,10 +66,7 @@ class DCGANConfig:
             raise ValueError(
                 f"real_label must be in (0, 1] (0.9 smooths, 1.0 turns smoothing off), got {self.real_label!r}"
             )
-        if not 0.0 <= self.weight_average_decay < 1.0:
-            raise ValueError(
-                f"weight_average_decay must be in [0, 1) (0.999 averages, 0 turns it off), got {self.weight_average_decay!r}"
-            )
+        validate_weight_average_decay(self)
         if not 0.0 <= self.discriminator_dropout < 1.0:
             raise ValueError(
                 f"discriminator_dropout must be in [0, 1), got {self.discriminator_dropout!r}"

@@ -14,7 +14,7 @@ import dataclasses
 import keras
 from keras import layers, ops
 
-from gan_course.config import check_image_shape, validate_positive
+from gan_course.config import check_image_shape, validate_positive, validate_weight_average_decay
 from gan_course.models.stylegan_layers import (
     AdaptiveInstanceNorm,
     LearnedConstant,
@@ -57,10 +57,7 @@ class StyleGANConfig:
         validate_positive(self, "discriminator_learning_rate", "discriminator_packing")
         if not 0.0 <= self.mixing_probability <= 1.0:
             raise ValueError(f"mixing_probability must be in [0, 1], got {self.mixing_probability}")
-        if not 0.0 <= self.weight_average_decay < 1.0:
-            raise ValueError(
-                f"weight_average_decay must be in [0, 1) (0 turns it off), got {self.weight_average_decay}"
-            )
+        validate_weight_average_decay(self)
         if not 0.0 < self.w_average_decay < 1.0:
             raise ValueError(f"w_average_decay must be in (0, 1), got {self.w_average_decay}")
         if not 0.0 < self.real_label <= 1.0:

@@ -16,7 +16,7 @@ import tensorflow as tf
 from keras import layers
 
 from gan_course import losses
-from gan_course.config import check_image_shape, validate_positive
+from gan_course.config import check_image_shape, validate_positive, validate_weight_average_decay
 from gan_course.models.common import normal_init
 from gan_course.models.packing import PackSamples, check_packing
 from gan_course.training import randomness
@@ -84,10 +84,7 @@ class WGANGPConfig:
 
 
 def _validate_common(config) -> None:
-    if not 0.0 <= config.weight_average_decay < 1.0:
-        raise ValueError(
-            f"weight_average_decay must be in [0, 1) (0.999 averages, 0 turns it off), got {config.weight_average_decay!r}"
-        )
+    validate_weight_average_decay(config)
     if len(config.generator_filters) != 2 or len(config.critic_filters) != 2:
         raise ValueError("the WGAN uses two up/down-sampling stages: give two filter widths each")
     if config.critic_normalization not in NORMALIZATIONS:
