@@ -235,10 +235,23 @@ def host_factor_lines(results: dict) -> list[str]:
     return lines
 
 
-def measure_speed(chosen: str) -> dict:
+def host_factor_argument(text: str):
+    """`--host-factor`: "auto" (measure the matmul peak) or a number >= 1, parsed once here."""
+    if text == "auto":
+        return text
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = 0.0
+    if not factor >= 1:
+        raise argparse.ArgumentTypeError(f"takes 'auto' or a number >= 1, got {text!r}")
+    return factor
+
+
+def measure_speed(chosen) -> dict:
     """{"host_factor", "matmul_peak_gflops"}: measured here, or the factor `--host-factor` gave."""
     if chosen != "auto":
-        return {"host_factor": float(chosen), "matmul_peak_gflops": None}
+        return {"host_factor": chosen, "matmul_peak_gflops": None}
     from machine import matmul_peak
 
     peak = matmul_peak("float32", seconds=10.0)  # best of 10 s: a busy moment reads too slow
@@ -272,19 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--host-factor",
+        type=host_factor_argument,
         default="auto",
         help="multiply the budgets by this instead of the measured factor (1: as written)",
     )
     args = parser.parse_args(argv)
     if args.minutes_scale <= 0:
         parser.error("--minutes-scale must be positive")
-    if args.host_factor != "auto":
-        try:
-            valid = float(args.host_factor) >= 1
-        except ValueError:
-            valid = False
-        if not valid:
-            parser.error(f"--host-factor takes 'auto' or a number >= 1, got {args.host_factor!r}")
     chosen = parse_numbers(args.goals, "--goals", allowed=GOAL_NAMES)
     seeds = parse_numbers(args.seeds, "--seeds")
     default_out = "runs/quality_bar" if args.minutes_scale == 1 else "runs/quality_bar_scaled"

@@ -81,4 +81,12 @@ def test_a_bad_host_factor_exits_with_a_usage_error(value, capsys):
     with pytest.raises(SystemExit) as exit_info:
         quality_bar.main(["--report", "--host-factor", value])
     assert exit_info.value.code == 2
-    assert "--host-factor takes 'auto' or a number >= 1" in capsys.readouterr().err
+    assert "--host-factor: takes 'auto' or a number >= 1" in capsys.readouterr().err
+
+
+def test_a_host_factor_given_by_hand_is_used_as_parsed():
+    assert quality_bar.host_factor_argument("auto") == "auto"
+    assert quality_bar.measure_speed(quality_bar.host_factor_argument("2.5")) == {
+        "host_factor": 2.5,
+        "matmul_peak_gflops": None,
+    }
