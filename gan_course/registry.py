@@ -94,6 +94,12 @@ RECIPES: dict[str, Recipe] = {
         "build_cgan_setup",
         "class-conditional GAN (notebook 05)",
     ),
+    "self-conditioned": Recipe(
+        "gan_course.models.self_conditioned",
+        "SelfConditionedConfig",
+        "build_self_conditioned_setup",
+        "DCGAN conditioned on k-means clusters of the images, no labels needed (notebook 04)",
+    ),
     "wgan": Recipe(
         "gan_course.models.wgan",
         "WGANConfig",

@@ -10,6 +10,8 @@ checks everything before the run driver writes anything:
   (`Recipe.check_image_shape`: 28, 32 or 64 pixels, 1 or 3 channels for most);
 - a class-conditional family (its config has `num_classes`) needs two classes or more and
   gets as many as the data have (a folder's class sub-folders);
+- a family conditioned on clusters (its config has `clusters`) trains on the k-means
+  cluster of each image (gan_course.data.clusters) instead of its label;
 - families whose progress grids show real images get the data's own held-out split.
 
 The run record then holds `image_size`, `channels` and a folder's `classes` (label order).
@@ -79,6 +81,24 @@ def _fit_classes(model: str, config, labels, dataset: str, overrides: dict, resu
     return dataclasses.replace(config, num_classes=count)
 
 
+def _cluster_labels(config, images, labels):
+    """(labels, config) for a family conditioned on clusters of its images (its config has
+    `clusters`): the k-means cluster of each image, and the config with the clusters' sizes.
+    A resumed run must find the clusters it was trained on."""
+    if "clusters" not in {field.name for field in dataclasses.fields(config)}:
+        return labels, config
+    from gan_course.data.clusters import cluster_sizes, kmeans_clusters
+
+    clusters = kmeans_clusters(images, config.clusters, seed=0)
+    sizes = cluster_sizes(clusters, config.clusters)
+    if config.cluster_sizes and tuple(config.cluster_sizes) != sizes:
+        raise ValueError(
+            "the images are not the ones this run found its clusters in; train on the same "
+            "data, or choose another --out to start a new run"
+        )
+    return clusters, dataclasses.replace(config, cluster_sizes=sizes)
+
+
 def prepare_run_data(
     recipe, model: str, *, dataset: str, config, overrides: dict, record, image_size, channels
 ) -> RunData:
@@ -91,6 +111,7 @@ def prepare_run_data(
         raise ValueError(f"{dataset} has no training images; add images to the folder")
     recipe.check_image_shape(model, images.shape[1:])
     config = _fit_classes(model, config, labels, dataset, overrides, record is not None)
+    labels, config = _cluster_labels(config, images, labels)
     saved = {"dataset": dataset, **options}
     if is_folder_spec(dataset):
         saved["classes"] = folder_classes(dataset)

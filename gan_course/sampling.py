@@ -37,6 +37,10 @@ def _check_request(model: str, setup, label, rejection: bool) -> None:
         )
     if label is not None and not setup.conditional:
         raise ValueError(f"{model!r} is not conditional; --label needs a conditional model")
+    if label is not None and setup.label_shares is not None:
+        raise ValueError(
+            f"{model!r} is conditioned on clusters of its images, not on classes; sample without --label"
+        )
     if label is not None and not (isinstance(label, int) and 0 <= label < setup.num_classes):
         raise ValueError(f"--label must be a class 0-{setup.num_classes - 1}, got {label!r}")
     if rejection and setup.output != "points":
@@ -113,11 +117,14 @@ def sample_run(
         noise = generator.standard_normal((count, setup.latent_dim)).astype("float32")
         labels = None
         if setup.conditional:
-            labels = (
-                np.full(count, label, np.int32)
-                if label is not None
-                else np.arange(count, dtype=np.int32) % setup.num_classes
-            )
+            if label is not None:
+                labels = np.full(count, label, np.int32)
+            elif setup.label_shares is not None:  # clusters, drawn as often as the data hold them
+                labels = generator.choice(
+                    setup.num_classes, size=count, p=setup.label_shares
+                ).astype(np.int32)
+            else:  # every class equally often
+                labels = np.arange(count, dtype=np.int32) % setup.num_classes
             arrays["y"] = labels
         arrays["x"] = _draw(setup, noise, labels, batch_size, progress, sample)
     if arrays["x"].ndim == 4 and arrays["x"].shape[-1] == 1 and not own_data(record):

@@ -70,6 +70,9 @@ class TrainingSetup:
     settings: RunSettings  # resolved: every field set
     output: str = "images"  # what `sample` returns: images, points or image_pairs
     num_classes: int | None = None  # set for class-conditional models
+    # Set for models conditioned on clusters found in the data (self_conditioned): each
+    # label's share of the training images, with which samples draw their labels.
+    label_shares: tuple[float, ...] | None = None
     generative: bool = True  # False for plain autoencoders: nothing to sample from noise
     latent_dim: int | None = None
     monitor: Monitored | None = None  # the GAN monitor applies (image GANs)
@@ -206,6 +209,7 @@ def assemble_setup(
     scale: str,
     output: str = "images",
     num_classes: int | None = None,
+    label_shares: tuple[float, ...] | None = None,
     generative: bool = True,
     latent_dim: int | None = None,
     monitor: Monitored | None = None,
@@ -235,6 +239,7 @@ def assemble_setup(
         settings=settings,
         output=output,
         num_classes=num_classes,
+        label_shares=label_shares,
         generative=generative,
         latent_dim=latent_dim,
         monitor=monitor,
