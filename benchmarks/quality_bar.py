@@ -274,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--goals", default=goals, help=f"goals to run, 0-7 (default {goals})")
     parser.add_argument("--seeds", default="0,1,2", help="goal 3's WGAN-GP seeds (default 0,1,2)")
     parser.add_argument("--out", help="results folder (default runs/quality_bar)")
+    parser.add_argument(
+        "--only", help="run only these stored results of the chosen goals, by name (a,b,...)"
+    )
     parser.add_argument("--report", action="store_true", help="print the stored results only")
     parser.add_argument(
         "--publish",
@@ -312,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"goal {goal}: {GOAL_NAMES[goal]}", flush=True)
                 budgets = dict(scale=args.minutes_scale, host_factor=speed["host_factor"])
                 for job in jobs(goal, out, seeds=seeds, **budgets):
+                    if args.only and job.name not in args.only.split(","):
+                        continue
                     entry = run_job(job, out, host=host, scale=args.minutes_scale, speed=speed)
                     store(out, job.name, entry)
                     print(f"  {job.name}: {summary(entry)}", flush=True)

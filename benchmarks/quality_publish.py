@@ -84,11 +84,15 @@ def _reference_row(label: str, entry: dict | None) -> str:
 
 def time_block(results: dict) -> str:
     """Goal 7's runs and goal 0's references: minutes of training to FID <= 40, one row each."""
-    names = [time_to_quality_name(model) for model in TIME_FAMILIES]
-    names += [name for name, _ in REFERENCES]
+    labels = {time_to_quality_name(model): model for model in TIME_FAMILIES}
+    labels.update(REFERENCES)
+    names = list(labels)
     lines = [TIME_START, ""]
-    for host, (_, dates) in runs_by_host({n: results[n] for n in names if n in results}).items():
-        lines.append(f"Measured {_span(dates)} on {host}.")
+    hosts = runs_by_host({n: results[n] for n in names if n in results})
+    for host, (measured, dates) in hosts.items():
+        # With rows from more than one host, each line names its rows.
+        which = f": {', '.join(labels[name] for name in measured)}" if len(hosts) > 1 else ""
+        lines.append(f"Measured {_span(dates)} on {host}{which}.")
     lines += [
         "",
         "| model | minutes of training to FID <= 40 | FID after each half minute | steps |",

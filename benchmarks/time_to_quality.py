@@ -1,5 +1,5 @@
-"""Time to quality: minutes of training on this machine until the course DCGAN (package
-defaults) reaches a target FID, by default the classic MLP GAN's 10-minute FID from the
+"""Time to quality: minutes of training on this machine until an image family (package
+defaults; the DCGAN unless --model says) reaches a target FID, by default the classic MLP GAN's 10-minute FID from the
 quality bar (benchmarks/README.md). The target: at most 3 minutes on 2 cores.
 
     python benchmarks/time_to_quality.py                  # up to 10 min of training
@@ -32,7 +32,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--model",
         default="dcgan",
-        help="an unconditional image family: dcgan, wgan, wgan-gp, stylegan",
+        help="an unconditional image family: dcgan, self-conditioned, wgan, wgan-gp, stylegan",
     )
     parser.add_argument(
         "--set",
@@ -64,19 +64,32 @@ def main(argv=None) -> None:
         config_class(), **{k: v for k, v in values.items() if k not in run_fields}
     )
     settings = RunSettings(seed=args.seed, **{k: v for k, v in values.items() if k in run_fields})
-    print(f"config: {config}")
     set_seed(args.seed)
     images, _ = load_dataset("mnist_5k")
+    labels = None
+    if hasattr(config, "cluster_sizes"):  # self-conditioned: trains on k-means clusters
+        from gan_course.data.clusters import cluster_sizes, kmeans_clusters
+
+        labels = kmeans_clusters(images, config.clusters, seed=0)
+        config = dataclasses.replace(config, cluster_sizes=cluster_sizes(labels, config.clusters))
+    print(f"config: {config}")
     real_features = classifier.digit_features(images)
     setup = recipe.build(config, image_shape=images.shape[1:], settings=settings)
     print(f"settings: {setup.settings}")
     noise = np.random.default_rng(args.seed + 1).standard_normal((len(images), config.latent_dim))
     noise = noise.astype("float32")
+    if labels is not None:  # each sample's cluster drawn with its share, as `gan-course sample`
+        drawn = np.random.default_rng(args.seed + 2).choice(
+            config.clusters, size=len(noise), p=config.cluster_shares()
+        )
+        inputs = list(zip(np.split(noise, 9), np.split(drawn.astype("int32"), 9)))
+    else:
+        inputs = np.split(noise, 9)
 
     def evaluate() -> tuple[float, float, int]:
         """FID, the rarest digit's share of the samples and that digit."""
         samples = np.concatenate(
-            [to_uint8(np.asarray(setup.sample(chunk)), "gan") for chunk in np.split(noise, 9)]
+            [to_uint8(np.asarray(setup.sample(chunk)), "gan") for chunk in inputs]
         )
         features, probabilities = classifier.features_and_probabilities(samples)
         shares = metrics.class_balance_from_labels(probabilities.argmax(axis=1))["shares"]
@@ -89,7 +102,12 @@ def main(argv=None) -> None:
     while trained < args.max_minutes * 60 and reached is None:
         start = time.perf_counter()
         for batch in make_dataset(
-            images, batch_size=setup.settings.batch_size, scale="gan", seed=args.seed, epoch=epoch
+            images,
+            labels,
+            batch_size=setup.settings.batch_size,
+            scale="gan",
+            seed=args.seed,
+            epoch=epoch,
         ):
             outputs = setup.train_step(batch)
             steps += 1

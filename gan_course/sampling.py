@@ -85,7 +85,8 @@ def sample_run(
     ddim_steps: int | None = None,
     ancestral: bool = False,
 ) -> dict:
-    """Draw `count` samples from a trained run and save them as uint8 `x` (and `y`) in an .npz.
+    """Draw `count` samples from a trained run and save them as uint8 `x` (with the labels asked
+    for as `y`, or the clusters drawn as `cluster`) in an .npz.
 
     `x` has the trained shape (N, H, W, C); runs on the grey named sets as they come (the
     digits) write (N, 28, 28), the layout the digit metrics read.
@@ -125,7 +126,9 @@ def sample_run(
                 ).astype(np.int32)
             else:  # every class equally often
                 labels = np.arange(count, dtype=np.int32) % setup.num_classes
-            arrays["y"] = labels
+            # `y` is the class each sample was asked for (evaluate scores it as a digit);
+            # a cluster is no class, so it is kept under its own name.
+            arrays["cluster" if setup.label_shares is not None else "y"] = labels
         arrays["x"] = _draw(setup, noise, labels, batch_size, progress, sample)
     if arrays["x"].ndim == 4 and arrays["x"].shape[-1] == 1 and not own_data(record):
         arrays["x"] = arrays["x"][..., 0]  # (N, 28, 28) for grey digits

@@ -11,7 +11,17 @@ from gan_course.registry import get_recipe
 from gan_course.training.settings import RunSettings
 from tests.tiny_configs import TINY
 
-FAMILIES = ("autoencoder", "vae", "dcgan", "cgan", "wgan", "wgan-gp", "stylegan", "pix2pix")
+FAMILIES = (
+    "autoencoder",
+    "vae",
+    "dcgan",
+    "self-conditioned",
+    "cgan",
+    "wgan",
+    "wgan-gp",
+    "stylegan",
+    "pix2pix",
+)
 SHAPES = [(size, size, channels) for size in IMAGE_SIZES for channels in (1, 3)]
 
 

@@ -25,6 +25,17 @@ TINY = {
         },
         "mnist_5k",
     ),
+    # The tests that run every family train it on the digits' labels as its clusters.
+    "self-conditioned": (
+        {
+            "latent_dim": 8,
+            "clusters": 10,
+            "embedding_dim": 4,
+            "generator_filters": (16, 8),
+            "discriminator_filters": (8, 16),
+        },
+        "mnist_5k",
+    ),
     "wgan": (
         {
             "latent_dim": 8,

@@ -31,7 +31,9 @@ def kmeans_clusters(images, count: int, *, seed: int = 0, iterations: int = 30) 
     nearest = ((points - centres[0]) ** 2).sum(axis=1)  # (N,)
     for index in range(1, count):
         total = nearest.sum()
-        choice = rng.choice(len(points), p=nearest / total) if total > 0 else rng.integers(len(points))
+        choice = (
+            rng.choice(len(points), p=nearest / total) if total > 0 else rng.integers(len(points))
+        )
         centres[index] = points[choice]
         nearest = np.minimum(nearest, ((points - centres[index]) ** 2).sum(axis=1))
     assignment = np.zeros(len(points), np.int64)
