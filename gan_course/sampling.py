@@ -48,6 +48,19 @@ def _check_request(model: str, setup, label, rejection: bool) -> None:
         raise ValueError(f"--rejection works with the 2-D lab's models (toy-*), not {model!r}")
 
 
+def _labels(setup, count: int, label, generator) -> np.ndarray | None:
+    """The labels of `count` samples (int32 (count,)), or None for an unconditional model."""
+    if not setup.conditional:
+        return None
+    if label is not None:
+        return np.full(count, label, np.int32)
+    if setup.label_shares is not None:  # clusters, drawn as often as the data hold them
+        return generator.choice(setup.num_classes, size=count, p=setup.label_shares).astype(
+            np.int32
+        )
+    return np.arange(count, dtype=np.int32) % setup.num_classes  # every class equally often
+
+
 def _sampler(model: str, setup, ddim_steps: int | None, ancestral: bool, seed: int):
     """`(inputs, start) -> samples`: the run's own sampler, or for an iterative one (DDPM) the
     DDIM steps or the ancestral sampler asked for; ValueError (one line) when it has none."""
@@ -116,16 +129,8 @@ def sample_run(
     else:
         generator = np.random.default_rng(seed)
         noise = generator.standard_normal((count, setup.latent_dim)).astype("float32")
-        labels = None
-        if setup.conditional:
-            if label is not None:
-                labels = np.full(count, label, np.int32)
-            elif setup.label_shares is not None:  # clusters, drawn as often as the data hold them
-                labels = generator.choice(
-                    setup.num_classes, size=count, p=setup.label_shares
-                ).astype(np.int32)
-            else:  # every class equally often
-                labels = np.arange(count, dtype=np.int32) % setup.num_classes
+        labels = _labels(setup, count, label, generator)
+        if labels is not None:
             # `y` is the class each sample was asked for (evaluate scores it as a digit);
             # a cluster is no class, so it is kept under its own name.
             arrays["cluster" if setup.label_shares is not None else "y"] = labels

@@ -11,7 +11,8 @@ from gan_course import cli
 from gan_course.data.clusters import cluster_sizes, kmeans_clusters
 from gan_course.models.self_conditioned import SelfConditionedConfig, grid_inputs
 
-TINY = ["--set", "embedding_dim=4", "generator_filters=16,8", "discriminator_filters=8,16"]
+TINY = ["--set", "embedding_dim=4", "--set", "generator_filters=16,8"]
+TINY += ["--set", "discriminator_filters=8,16"]
 
 
 def blobs(count_per_blob=40, seed=0):
@@ -68,7 +69,7 @@ def test_config_checks_and_shares():
 def test_cli_trains_on_clusters_and_samples_by_their_shares(tmp_path):
     run = tmp_path / "run"
     args = ["train", "self-conditioned", "--epochs", "1", "--batch-size", "256"]
-    args += ["--latent-dim", "8", "--out", str(run), "--no-progress", *TINY, "clusters=5"]
+    args += ["--latent-dim", "8", "--out", str(run), "--no-progress", *TINY, "--set", "clusters=5"]
     assert cli.main(args) == 0
     sizes = json.loads((run / "run.json").read_text())["config"]["cluster_sizes"]
     assert len(sizes) == 5 and sum(sizes) == 4500  # every training digit has a cluster
@@ -97,7 +98,7 @@ def test_resume_on_other_images_is_refused(tmp_path, capsys):
     write_folder(folder, seed=0)
     args = ["train", "self-conditioned", "--dataset", f"folder:{folder}", "--epochs", "1"]
     args += ["--batch-size", "8", "--latent-dim", "8", "--out", str(run), "--no-progress"]
-    args += [*TINY, "clusters=3"]
+    args += [*TINY, "--set", "clusters=3"]
     assert cli.main(args) == 0
     write_folder(folder, seed=1)  # the same file names, other pixels
     args[args.index("--epochs") + 1] = "2"
