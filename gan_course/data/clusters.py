@@ -19,7 +19,8 @@ def kmeans_clusters(images, count: int, *, seed: int = 0, iterations: int = 30) 
         raise ValueError(f"clusters must be an integer of 2 or more, got {count!r}")
     if count > len(points):
         raise ValueError(
-            f"clusters={count} is more than the {len(points)} training images; choose fewer clusters"
+            f"clusters={count} is more than the {len(points)} training images; "
+            "choose fewer with --set clusters=K"
         )
     points = points / max(float(np.abs(points).max()), 1e-12)  # any pixel range -> within [-1, 1]
     squared_norms = (points**2).sum(axis=1)  # (N,)
