@@ -139,18 +139,40 @@ def class_grid_inputs(latent_dim: int, *, num_classes: int = 10, per_class: int 
 @family_setup(RUN_DEFAULTS)
 def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
     """Models, optimizers, RNG and compiled step for one cGAN run (used by the CLI)."""
+    return conditional_gan_setup(
+        config,
+        num_classes=config.num_classes,
+        image_shape=image_shape,
+        settings=settings,
+        fixed_inputs=class_grid_inputs(
+            config.latent_dim, num_classes=config.num_classes, seed=settings.seed + 1
+        ),
+    )
+
+
+def conditional_gan_setup(
+    config,
+    *,
+    num_classes: int,
+    image_shape,
+    settings: RunSettings,
+    fixed_inputs,
+    label_shares: tuple[float, ...] | None = None,
+):
+    """The cGAN's networks, optimizers and step for `num_classes` labels, from a config with
+    the cGAN's fields; also the self-conditioned DCGAN's, whose labels are clusters."""
     from gan_course.training.gan_steps import make_gan_train_step
     from gan_course.training.weight_average import attach_weight_average
 
     generator = build_cgan_generator(
         latent_dim=config.latent_dim,
-        num_classes=config.num_classes,
+        num_classes=num_classes,
         embedding_dim=config.embedding_dim,
         image_shape=image_shape,
         filters=config.generator_filters,
     )
     discriminator = build_cgan_discriminator(
-        num_classes=config.num_classes,
+        num_classes=num_classes,
         image_shape=image_shape,
         filters=config.discriminator_filters,
     )
@@ -170,23 +192,20 @@ def build_cgan_setup(config: CGANConfig, *, image_shape=(28, 28, 1), settings: R
             jit_compile=settings.jit_compile,
         )
 
+    optimizer = adam(config.learning_rate, config.beta_1)  # one spec, built once per network
     return assemble_setup(
         settings,
         models=models,
         optimizers={
-            "generator": (adam(config.learning_rate, config.beta_1), generator.trainable_variables),
-            "discriminator": (
-                adam(config.learning_rate, config.beta_1),
-                discriminator.trainable_variables,
-            ),
+            "generator": (optimizer, generator.trainable_variables),
+            "discriminator": (optimizer, discriminator.trainable_variables),
         },
         make_step=make_step,
         sample=lambda inputs: sampler(list(inputs), training=False),
-        fixed_inputs=class_grid_inputs(
-            config.latent_dim, num_classes=config.num_classes, seed=settings.seed + 1
-        ),
+        fixed_inputs=fixed_inputs,
         scale="gan",
-        num_classes=config.num_classes,
+        num_classes=num_classes,
+        label_shares=label_shares,
         latent_dim=config.latent_dim,
         monitor=Monitored(),
         extra_state=average_state,

@@ -20,9 +20,9 @@ from __future__ import annotations
 import dataclasses
 
 from gan_course.config import validate_positive, validate_weight_average_decay
-from gan_course.models.cgan import build_cgan_discriminator, build_cgan_generator
+from gan_course.models.cgan import conditional_gan_setup
 from gan_course.training.settings import RunSettings
-from gan_course.training.setup import Monitored, adam, assemble_setup, family_setup, fixed_noise
+from gan_course.training.setup import family_setup, fixed_noise
 
 # A 3-minute budget, as the DCGAN's, so that the first run ends in minutes on any CPU;
 # running the command again resumes for 3 more minutes. XLA off, as for the cGAN whose
@@ -87,55 +87,12 @@ def build_self_conditioned_setup(
     config: SelfConditionedConfig, *, image_shape=(28, 28, 1), settings: RunSettings
 ):
     """Models, optimizers, RNG and compiled step for one self-conditioned run (used by the CLI).
-    The train step is the cGAN's: each batch is (images, cluster indices)."""
-    from gan_course.training.gan_steps import make_gan_train_step
-    from gan_course.training.weight_average import attach_weight_average
-
-    generator = build_cgan_generator(
-        latent_dim=config.latent_dim,
-        num_classes=config.clusters,
-        embedding_dim=config.embedding_dim,
-        image_shape=image_shape,
-        filters=config.generator_filters,
-    )
-    discriminator = build_cgan_discriminator(
+    The networks and the train step are the cGAN's: each batch is (images, cluster indices)."""
+    return conditional_gan_setup(
+        config,
         num_classes=config.clusters,
         image_shape=image_shape,
-        filters=config.discriminator_filters,
-    )
-    models = {"generator": generator, "discriminator": discriminator}
-    average, sampler, average_state = attach_weight_average(models, config.weight_average_decay)
-
-    def make_step(optimizers, rng):
-        return make_gan_train_step(
-            generator,
-            discriminator,
-            optimizers["generator"],
-            optimizers["discriminator"],
-            latent_dim=config.latent_dim,
-            rng=rng,
-            conditional=True,
-            weight_average=average,
-            jit_compile=settings.jit_compile,
-        )
-
-    return assemble_setup(
-        settings,
-        models=models,
-        optimizers={
-            "generator": (adam(config.learning_rate, config.beta_1), generator.trainable_variables),
-            "discriminator": (
-                adam(config.learning_rate, config.beta_1),
-                discriminator.trainable_variables,
-            ),
-        },
-        make_step=make_step,
-        sample=lambda inputs: sampler(list(inputs), training=False),
+        settings=settings,
         fixed_inputs=grid_inputs(config, seed=settings.seed + 1),
-        scale="gan",
-        num_classes=config.clusters,
         label_shares=config.cluster_shares(),
-        latent_dim=config.latent_dim,
-        monitor=Monitored(),
-        extra_state=average_state,
     )
