@@ -58,6 +58,7 @@ def main(argv=None) -> None:
     from gan_course.data import load_dataset, make_dataset, to_uint8
     from gan_course.evaluation import classifier, metrics
     from gan_course.registry import get_recipe
+    from gan_course.run_data import cluster_labels
     from gan_course.seeding import set_seed
     from gan_course.training.settings import RunSettings
 
@@ -72,12 +73,9 @@ def main(argv=None) -> None:
     settings = RunSettings(seed=args.seed, **{k: v for k, v in values.items() if k in run_fields})
     set_seed(args.seed)
     images, _ = load_dataset("mnist_5k")
-    labels = None
-    if hasattr(config, "cluster_sizes"):  # self-conditioned: trains on k-means clusters
-        from gan_course.data.clusters import cluster_sizes, kmeans_clusters
-
-        labels = kmeans_clusters(images, config.clusters, seed=0)
-        config = dataclasses.replace(config, cluster_sizes=cluster_sizes(labels, config.clusters))
+    # A family conditioned on clusters trains on the k-means cluster of each image, as
+    # `gan-course train` does; the others train on images alone.
+    labels, config = cluster_labels(config, images, None)
     print(f"config: {config}")
     real_features = classifier.digit_features(images)
     setup = recipe.build(config, image_shape=images.shape[1:], settings=settings)

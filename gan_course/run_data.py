@@ -81,7 +81,7 @@ def _fit_classes(model: str, config, labels, dataset: str, overrides: dict, resu
     return dataclasses.replace(config, num_classes=count)
 
 
-def _cluster_labels(config, images, labels):
+def cluster_labels(config, images, labels):
     """(labels, config) for a family conditioned on clusters of its images (its config has
     `clusters`): the k-means cluster of each image, and the config with the clusters' sizes.
     A resumed run must find the clusters it was trained on."""
@@ -111,7 +111,7 @@ def prepare_run_data(
         raise ValueError(f"{dataset} has no training images; add images to the folder")
     recipe.check_image_shape(model, images.shape[1:])
     config = _fit_classes(model, config, labels, dataset, overrides, record is not None)
-    labels, config = _cluster_labels(config, images, labels)
+    labels, config = cluster_labels(config, images, labels)
     saved = {"dataset": dataset, **options}
     if is_folder_spec(dataset):
         saved["classes"] = folder_classes(dataset)
