@@ -55,6 +55,18 @@ def test_config_validation():
     )
     with pytest.raises(ValueError, match="weight_average_decay"):
         WGANGPConfig(weight_average_decay=1.0)
+    with pytest.raises(ValueError, match="critic_learning_rate"):
+        WGANGPConfig(critic_learning_rate=0.0)
+
+
+def test_wgan_gp_gives_each_network_its_learning_rate_and_the_configured_betas():
+    config = WGANGPConfig(**TINY, learning_rate=1e-4, critic_learning_rate=3e-4, beta_1=0.25)
+    setup = build_wgan_gp_setup(config, image_shape=(28, 28, 1), settings=RunSettings(seed=0))
+    generator, critic = setup.optimizers["generator"], setup.optimizers["critic"]
+    assert generator is not critic  # Adam's moments of one network must not move the other's
+    assert float(generator.learning_rate) == pytest.approx(1e-4)
+    assert float(critic.learning_rate) == pytest.approx(3e-4)
+    assert (generator.beta_1, critic.beta_1, critic.beta_2) == (0.25, 0.25, 0.9)
 
 
 def test_step_needs_exactly_one_lipschitz_method():

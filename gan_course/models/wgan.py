@@ -49,9 +49,7 @@ class WGANConfig:
     weight_average_decay: float = 0.999
 
     def __post_init__(self):
-        validate_positive(
-            self, "latent_dim", "learning_rate", "clip_value", "critic_steps", "critic_packing"
-        )
+        validate_positive(self, "latent_dim", "learning_rate", "clip_value", "critic_steps")
         _validate_common(self)
 
 
@@ -70,9 +68,7 @@ class WGANGPConfig:
     critic_packing: int = 1  # PacGAN degree m: the critic scores packs of m images
     learning_rate: float = 2e-4  # the generator's Adam step size
     critic_learning_rate: float = 2e-4  # the critic's (TTUR, Heusel et al. 2017, when larger)
-    # The paper's 0 (Algorithm 1): with momentum 0.5 and one critic update, one seed's critic
-    # lost its estimate after 3 minutes and the samples got worse; with 0 it held.
-    beta_1: float = 0.0
+    beta_1: float = 0.0  # the paper's (Algorithm 1); at 0.5 one seed's critic estimate collapsed
     beta_2: float = 0.9
     gp_weight: float = 10.0
     critic_steps: int = 1
@@ -80,13 +76,7 @@ class WGANGPConfig:
 
     def __post_init__(self):
         validate_positive(
-            self,
-            "latent_dim",
-            "learning_rate",
-            "critic_learning_rate",
-            "gp_weight",
-            "critic_steps",
-            "critic_packing",
+            self, "latent_dim", "learning_rate", "critic_learning_rate", "gp_weight", "critic_steps"
         )
         if not (0.0 <= self.beta_1 < 1.0 and 0.0 <= self.beta_2 < 1.0):
             raise ValueError(f"Adam betas must lie in [0, 1), got {self.beta_1}, {self.beta_2}")
@@ -94,6 +84,7 @@ class WGANGPConfig:
 
 
 def _validate_common(config) -> None:
+    validate_positive(config, "critic_packing")
     validate_weight_average_decay(config)
     if len(config.generator_filters) != 2 or len(config.critic_filters) != 2:
         raise ValueError("the WGAN uses two up/down-sampling stages: give two filter widths each")
@@ -231,11 +222,8 @@ def make_wgan_train_step(
     return tf.function(step, jit_compile=jit_compile)
 
 
-def _build_setup(
-    config, optimizers, *, image_shape, settings: RunSettings, clip_value, gp_weight
-):
-    """The setup both variants share; `optimizers` maps "generator" and "critic" to the spec
-    of that network's optimizer."""
+def _build_setup(config, optimizers, *, image_shape, settings: RunSettings, clip_value, gp_weight):
+    """The setup both variants share; `optimizers`: "generator"/"critic" -> OptimizerSpec."""
     from gan_course.models.dcgan import build_dcgan_generator
     from gan_course.training.weight_average import WeightAverage
 
@@ -305,8 +293,7 @@ def build_wgan_setup(config: WGANConfig, *, image_shape=(28, 28, 1), settings: R
 
 @family_setup(RUN_DEFAULTS)
 def build_wgan_gp_setup(config: WGANGPConfig, *, image_shape=(28, 28, 1), settings: RunSettings):
-    """WGAN-GP with Adam(beta_1, beta_2): `learning_rate` for the generator,
-    `critic_learning_rate` for the critic."""
+    """WGAN-GP, Adam(beta_1, beta_2) at `learning_rate` (generator), `critic_learning_rate`."""
     return _build_setup(
         config,
         {
